@@ -1,0 +1,242 @@
+"""Run the collection's checks stage by stage and print one summary.
+
+    tests/run.py [lint|build|unit|sanity|molecule|all] [--scenario NAME ...]
+
+Each stage prints its own output and duration. Test counts come from pytest's
+JUnit XML (unit tests and every scenario's testinfra tests); a check that is
+not a test runner (a linter, the build, a Molecule lifecycle) counts as one.
+The last line is ``N passed, N failed`` summed over all stages, and the exit
+status is non-zero when anything failed. Called by the Makefile, which has
+already bootstrapped the machine (tests/lab/bootstrap.sh).
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("FLOPSAR_CACHE", "/var/tmp/hardened-flopsar"))
+VENV_BIN = Path(sys.executable).parent
+RESULTS = CACHE / "results"
+GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
+FQCN = f"{GALAXY['namespace']}.{GALAXY['name']}"
+
+# Paths that must never ship in the built collection.
+NOT_IN_ARTIFACT = (".ci/", "molecule/", "tests/", "benchmarks/", "Makefile", "requirements.txt", ".github/")
+
+
+class Tally:
+    def __init__(self):
+        self.rows = []  # (stage, passed, failed, seconds)
+
+    def add(self, stage, passed, failed, seconds):
+        self.rows.append((stage, passed, failed, seconds))
+        print(f"--- {stage}: {passed} passed, {failed} failed in {seconds:.0f}s", flush=True)
+
+    def report(self):
+        print("\n=== summary")
+        for stage, passed, failed, seconds in self.rows:
+            print(f"{stage:<34} {passed:>5} passed {failed:>3} failed {seconds:>6.0f}s")
+        passed = sum(r[1] for r in self.rows)
+        failed = sum(r[2] for r in self.rows)
+        print(f"{passed} passed, {failed} failed")
+        return failed
+
+
+def env():
+    e = dict(os.environ)
+    e.update(
+        PATH=f"{VENV_BIN}{os.pathsep}{e.get('PATH', '')}",
+        ANSIBLE_COLLECTIONS_PATH=str(collections_path()),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        PY_COLORS="0",
+        NO_COLOR="1",
+        DEBIAN_FRONTEND="noninteractive",
+        FLOPSAR_CACHE=str(CACHE),
+        ANSIBLE_PYTHON_INTERPRETER="auto_silent",
+    )
+    return e
+
+
+def collections_path():
+    """<cache>/collections/ansible_collections/<ns>/<name> -> this checkout."""
+    root = CACHE / "collections"
+    link = root / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() and link.resolve() != REPO:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(REPO)
+    return root
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], env=kw.pop("env", env()), check=False, **kw).returncode
+
+
+def junit_counts(path):
+    """(passed, failed) from a pytest JUnit XML file; (0, 0) when it is missing."""
+    if not path.exists():
+        return 0, 0
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    total = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return total - failed - skipped, failed
+
+
+def check(tally, stage, cmd, **kw):
+    start = time.monotonic()
+    rc = run(cmd, **kw)
+    tally.add(stage, int(rc == 0), int(rc != 0), time.monotonic() - start)
+    return rc
+
+
+# ----------------------------------------------------------------- stages
+def stage_lint(tally):
+    os.chdir(REPO)
+    check(tally, "lint: yamllint", ["yamllint", "--strict", "."])
+    check(tally, "lint: ruff check", ["ruff", "check", "."])
+    check(tally, "lint: ruff format", ["ruff", "format", "--check", "."])
+    check(tally, "lint: ansible-lint (production)", ["ansible-lint", "--profile", "production", "--offline"])
+    check(tally, "lint: argument specs = defaults", [sys.executable, REPO / "tests" / "check_argument_specs.py"])
+    check(tally, "lint: changelog fragments", ["antsibull-changelog", "lint"])
+
+
+def stage_build(tally):
+    start = time.monotonic()
+    out = CACHE / "build"
+    shutil.rmtree(out, ignore_errors=True)
+    rc = run(["ansible-galaxy", "collection", "build", "--force", "--output-path", out, REPO])
+    problems = []
+    if rc == 0:
+        artifact = next(out.glob("*.tar.gz"))
+        with tarfile.open(artifact) as tar:
+            names = tar.getnames()
+        problems = [n for n in names if n.startswith(NOT_IN_ARTIFACT) or "/." in "/" + n]
+        print(f"{artifact.name}: {len(names)} entries, {artifact.stat().st_size // 1024} KiB")
+        for p in problems:
+            print(f"not expected in the artifact: {p}")
+    ok = rc == 0 and not problems
+    tally.add("build: galaxy artifact is lean", int(ok), int(not ok), time.monotonic() - start)
+
+
+def stage_unit(tally):
+    os.chdir(REPO)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    xml = RESULTS / "unit.xml"
+    xml.unlink(missing_ok=True)
+    start = time.monotonic()
+    rc = run(["pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", "tests/unit"])
+    passed, failed = junit_counts(xml)
+    if rc not in (0, 1) or (rc != 0 and failed == 0):
+        failed += 1  # collection errors, crashes: count the stage as failed
+    tally.add("unit: pytest", passed, failed, time.monotonic() - start)
+
+
+def stage_sanity(tally):
+    """ansible-test sanity on a copy of the tracked tree under ansible_collections/<ns>/<name>."""
+    tree = CACHE / "sanity" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    tree.mkdir(parents=True, exist_ok=True)
+    for child in tree.iterdir():
+        if child.name != "tests":
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    if (tree / "tests").exists():
+        for child in (tree / "tests").iterdir():
+            if child.name != "output":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, (f.decode() for f in files)):
+        src = REPO / name
+        if src.is_file():
+            dst = tree / name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    sanity_bin = CACHE / "sanity-venv" / "bin"
+    e = env()
+    e["PATH"] = f"{sanity_bin}{os.pathsep}{e['PATH']}"
+    check(
+        tally,
+        "sanity: ansible-test sanity",
+        [sanity_bin / "ansible-test", "sanity", "--color", "no", "--python", "3.11"],
+        cwd=tree,
+        env=e,
+    )
+
+
+def scenarios():
+    return sorted(p.parent.name for p in (REPO / "molecule").glob("*/molecule.yml"))
+
+
+def stage_molecule(tally, names):
+    os.chdir(REPO)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    e = env()
+    e.setdefault(
+        "LAB_IMAGE",
+        subprocess.run(
+            [REPO / "tests/lab/image.sh", os.environ.get("LAB_RELEASE", "bookworm")],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=e,
+        ).stdout.strip(),
+    )
+    e.setdefault(
+        "FLOPSAR_STANDIN_DEB",
+        subprocess.run(
+            [REPO / "tests/standin/build-deb.sh", CACHE / "packages"], capture_output=True, text=True, check=True, env=e
+        )
+        .stdout.strip()
+        .splitlines()[-1],
+    )
+    for name in names or scenarios():
+        xml = RESULTS / f"molecule-{name}.xml"
+        xml.unlink(missing_ok=True)
+        e["PYTEST_ADDOPTS"] = f"-p no:cacheprovider --junitxml={xml}"
+        start = time.monotonic()
+        rc = run(["molecule", "test", "-s", name], env=e)
+        seconds = time.monotonic() - start
+        passed, failed = junit_counts(xml)
+        tally.add(f"molecule {name}: lifecycle", int(rc == 0), int(rc != 0), seconds)
+        tally.add(f"molecule {name}: verify tests", passed, failed, 0)
+    leftovers = subprocess.run(
+        ["podman", "ps", "-aq", "--filter", "label=owner=molecule"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    if leftovers:
+        subprocess.run(["podman", "rm", "-f", *leftovers], capture_output=True, check=False)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stages", nargs="*", default=["all"])
+    parser.add_argument("--scenario", action="append", default=[])
+    args = parser.parse_args()
+    stages = ["lint", "build", "unit", "sanity", "molecule"] if "all" in args.stages else args.stages
+    tally = Tally()
+    for stage in stages:
+        print(f"\n=== {stage}", flush=True)
+        start = time.monotonic()
+        if stage == "molecule":
+            stage_molecule(tally, args.scenario)
+        else:
+            globals()[f"stage_{stage}"](tally)
+        print(f"=== {stage} took {time.monotonic() - start:.0f}s", flush=True)
+    return 1 if tally.report() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
