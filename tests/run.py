@@ -104,8 +104,23 @@ def check(tally, stage, cmd, **kw):
 
 
 # ----------------------------------------------------------------- stages
+def link_user_collection():
+    """ansible-lint installs the project into ~/.ansible/collections once and then keeps using that
+    copy, stale after any change; a symlink to the checkout keeps what it lints current."""
+    link = Path.home() / ".ansible" / "collections" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    if link.is_symlink() and link.resolve() == REPO:
+        return
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)
+    elif link.is_symlink():
+        link.unlink()
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(REPO)
+
+
 def stage_lint(tally):
     os.chdir(REPO)
+    link_user_collection()
     check(tally, "lint: yamllint", ["yamllint", "--strict", "."])
     check(tally, "lint: ruff check", ["ruff", "check", "."])
     check(tally, "lint: ruff format", ["ruff", "format", "--check", "."])
