@@ -126,6 +126,7 @@ def stage_lint(tally):
     check(tally, "lint: ruff format", ["ruff", "format", "--check", "."])
     check(tally, "lint: ansible-lint (production)", ["ansible-lint", "--profile", "production", "--offline"])
     check(tally, "lint: argument specs = defaults", [sys.executable, REPO / "tests" / "check_argument_specs.py"])
+    check(tally, "lint: role docs = argument specs", [sys.executable, REPO / "tests" / "role_docs.py", "--check"])
     check(tally, "lint: changelog fragments", ["antsibull-changelog", "lint"])
 
 

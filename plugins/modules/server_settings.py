@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: server_settings
 short_description: Write the Flopsar Server's settings.toml, validated, atomically, with a backup
 version_added: 0.1.0
-author: hardened.flopsar engineers
+author: hardened.flopsar engineers (@hardened-flopsar)
 description:
   - Serialises O(settings) to TOML with a strict writer (every string escaped as TOML requires).
   - Before the file is replaced, checks the settings against the documented keys and types, that
@@ -51,8 +51,10 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Reports whether the file would change, and checks it, without writing.
     support: full
   diff_mode:
+    description: Shows the old and the new settings.toml.
     support: full
 notes:
   - The module runs on the Flopsar Server host and needs only Python's standard library there.

@@ -21,7 +21,7 @@ def test_only_configured_listeners_answer(lab, client, address, port):
 
 
 def test_listeners_are_bound_exactly_and_never_wildcard(lab):
-    found = sorted((a, p) for a, p, _ in listeners(lab(SERVER), "flopsar-server"))
+    found = sorted((a, p) for a, p, _proc in listeners(lab(SERVER), "flopsar-server"))
     assert found == sorted(OPEN_PORTS)
     assert not [(a, p) for a, p in found if a in ("0.0.0.0", "::", "*")]
 

@@ -45,7 +45,7 @@ def resolve_ok(*specs, **kw):
 
 
 def resolve_errors(*specs, **kw):
-    _, errors = surface.resolve(list(specs), copy.deepcopy(FACTS), **kw)
+    _listeners, errors = surface.resolve(list(specs), copy.deepcopy(FACTS), **kw)
     assert errors, "expected an error"
     return errors
 
