@@ -37,7 +37,7 @@ def quote_string(value):
 def format_key(key):
     if not isinstance(key, str):
         raise TypeError("TOML keys are strings, not %r" % (key,))
-    return key if _BARE_KEY.match(key) else quote_string(key)
+    return key if _BARE_KEY.fullmatch(key) else quote_string(key)
 
 
 def format_value(value):
