@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build the Flopsar Server TEST STAND-IN as a vendor-like Debian package.
+#
+#   tests/standin/build-deb.sh OUTDIR
+#
+# Writes OUTDIR/flopsar-server-7.0.0+standin.all.deb and prints its path (last line of stdout).
+# The package holds /usr/bin/flopsar-server and its README, nothing else: the system user, the
+# directories, settings.toml and the systemd unit are the role's job, as with the vendor's package.
+# Fixed mtimes, owners and SOURCE_DATE_EPOCH make repeated builds byte-identical.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 OUTDIR" >&2
+  exit 2
+fi
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+outdir=$1
+version=7.0.0+standin
+deb="$outdir/flopsar-server-$version.all.deb"
+export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+# Every directory explicitly 0755, whatever the caller's umask.
+chmod 0755 "$root"
+for dir in DEBIAN usr usr/bin usr/share usr/share/doc usr/share/doc/flopsar-server; do
+  install -d -m 0755 "$root/$dir"
+done
+# The source has no shebang (it is also imported by the unit tests); the installed program gets one.
+{ echo '#!/usr/bin/python3'; cat "$here/flopsar_standin.py"; } > "$root/usr/bin/flopsar-server"
+chmod 0755 "$root/usr/bin/flopsar-server"
+install -m 0644 "$here/README.md" "$root/usr/share/doc/flopsar-server/README.md"
+
+installed_size=$(du -s -k --apparent-size "$root/usr" | cut -f1)
+cat >"$root/DEBIAN/control" <<EOF
+Package: flopsar-server
+Version: $version
+Architecture: all
+Maintainer: hardened.flopsar test suite <tests@hardened-flopsar.invalid>
+Installed-Size: $installed_size
+Depends: python3 (>= 3.11)
+Section: misc
+Priority: optional
+Description: Flopsar Server 7 TEST STAND-IN (not the product)
+ A small program that behaves as the public Flopsar 7 documentation describes
+ (settings.toml validation and the network listeners), used by the
+ hardened.flopsar Ansible collection's tests in place of the proprietary
+ Flopsar Server. It is not the Flopsar Server and has none of its functions.
+EOF
+chmod 0644 "$root/DEBIAN/control"
+
+find "$root" -exec touch --no-dereference --date="@$SOURCE_DATE_EPOCH" {} +
+mkdir -p "$outdir"
+dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+echo "$deb"
