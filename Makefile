@@ -12,9 +12,9 @@ VENV := $(FLOPSAR_CACHE)/venv
 RUN := $(VENV)/bin/python tests/run.py
 SCENARIO ?=
 
-.PHONY: test lint unit sanity build molecule demo venv host image clean
+.PHONY: test lint unit sanity build molecule demo venv sanity-venv host image clean
 
-test: host venv image
+test: host venv sanity-venv image
 	$(RUN) all
 
 lint: venv
@@ -23,8 +23,7 @@ lint: venv
 unit: venv
 	$(RUN) unit
 
-sanity: venv
-	tests/lab/bootstrap.sh sanity-venv
+sanity: venv sanity-venv
 	$(RUN) sanity
 
 build: venv
@@ -41,6 +40,9 @@ host:
 
 venv:
 	tests/lab/bootstrap.sh venv
+
+sanity-venv:
+	tests/lab/bootstrap.sh sanity-venv
 
 image:
 	tests/lab/bootstrap.sh image

@@ -1,7 +1,8 @@
 """`make demo`: build the built-in lab, run the collection's main job on it, show the result.
 
-The lab stays up afterwards so it can be explored (`podman exec -it fl-lab-server bash`);
-`molecule destroy -s lab` removes it.
+Runs the server role (hardened.flopsar.server) on a server host with two networks, then shows each
+listener as a client host sees it. The lab stays up afterwards so it can be explored
+(`podman exec -it fl-def-server bash`); `molecule destroy -s default` removes it.
 """
 
 import subprocess
@@ -14,9 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "molecule"))
 import run
 from labprobe import OPEN, lab_host, tcp_state, tls_handshake
 
-SCENARIO = "lab"
-CLIENT = "fl-lab-client"
-SERVER_ADDRESSES = ("10.89.10.10", "10.89.11.10")
+# The server role's `default` scenario: a server with two networks, a client on both.
+SCENARIO = "default"
+CLIENT = "fl-def-agent"
+SERVER_ADDRESSES = ("10.89.20.10", "10.89.21.10")
 PORTS = (9000, 9443, 4317, 4318)
 
 
