@@ -77,7 +77,7 @@ step_sanity_venv() {
   log "creating the sanity virtualenv $svenv"
   rm -rf "$svenv"
   python3 -m venv "$svenv"
-  "$svenv/bin/pip" install -q --disable-pip-version-check \
+  pip_quiet "$svenv/bin/pip" install -q --disable-pip-version-check \
     "$(grep -E '^ansible-core==' "$repo/requirements.txt")" \
     $(cat "$reqs"/sanity.*.txt | grep -E '^[A-Za-z0-9_.-]+==' | sort -u)
   echo "$want" > "$stamp"
