@@ -212,7 +212,7 @@ def lab_image(release, e):
 
 
 def run_scenario(tally, name, e, label):
-    xml = RESULTS / f"molecule-{label}.xml"
+    xml = RESULTS / ("molecule-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in label) + ".xml")
     xml.unlink(missing_ok=True)
     e["PYTEST_ADDOPTS"] = f"-p no:cacheprovider --junitxml={xml}"
     start = time.monotonic()
