@@ -65,7 +65,9 @@ def tcp_states(src, targets, timeout=2):
     """tcp_state for many (address, port) targets, probed in parallel from `src` in one command,
     so that filtered ports cost the timeout once rather than once each."""
     probes = " ".join(
-        "( {} ) &".format(_TCP.format(t=timeout, a=a, p=int(p)).replace("echo $?", f"echo {a} {int(p)} $?"))
+        "( timeout {t} bash -c 'exec 3<>/dev/tcp/{a}/{p}' 2>/dev/null; echo {a} {p} $? ) &".format(
+            t=timeout, a=a, p=int(p)
+        )
         for a, p in targets
     )
     states = {}

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 import ipaddress
 
+from ansible_collections.hardened.flopsar.plugins.module_utils.surface import as_list, as_port
+
 PROTOCOLS = ("tcp", "udp")
 
 
@@ -22,9 +24,7 @@ def _family(net):
 
 def _networks(values, var, errors):
     out = []
-    if isinstance(values, str):
-        values = [v for v in values.replace(",", " ").split() if v]
-    for value in values or []:
+    for value in as_list(values):
         try:
             out.append(ipaddress.ip_network(str(value).strip(), strict=True))
         except ValueError as exc:
@@ -34,15 +34,10 @@ def _networks(values, var, errors):
 
 def _port(value, var, errors):
     try:
-        if isinstance(value, bool):
-            raise ValueError
-        port = int(str(value).strip())
-        if 1 <= port <= 65535:
-            return port
+        return as_port(value)
     except (TypeError, ValueError):
-        pass
-    errors.append("%s: %r is not a port (1-65535)" % (var, value))
-    return None
+        errors.append("%s: %r is not a port (1-65535)" % (var, value))
+        return None
 
 
 def _by_family(nets):

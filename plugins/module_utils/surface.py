@@ -34,7 +34,7 @@ FLOPSAR_SETTINGS = {
 }
 
 
-def _as_list(value):
+def as_list(value):
     """Sources may arrive as a list or, from an AWX survey, as text separated by commas or whitespace."""
     if value is None:
         return []
@@ -55,7 +55,7 @@ def _as_bool(value):
     raise ValueError("not a boolean: %r" % (value,))
 
 
-def _as_port(value):
+def as_port(value):
     if isinstance(value, bool):
         raise ValueError("a port is a number, not %r" % (value,))
     port = int(str(value).strip())
@@ -126,7 +126,7 @@ def _resolve_one(spec, facts, allow_wildcard, errors):
             errors.append("%s_tls: %s" % (var, exc))
             return None
     try:
-        out["port"] = _as_port(spec.get("port"))
+        out["port"] = as_port(spec.get("port"))
     except (TypeError, ValueError) as exc:
         errors.append("%s_port: %s" % (var, exc))
     if not out["enabled"]:
@@ -179,7 +179,7 @@ def _resolve_one(spec, facts, allow_wildcard, errors):
     out.update(address=str(ip), family="ipv6" if ip.version == 6 else "ipv4", interface=interface)
 
     sources = []
-    for source in _as_list(spec.get("sources")):
+    for source in as_list(spec.get("sources")):
         try:
             net = ipaddress.ip_network(str(source).strip(), strict=True)
         except ValueError as exc:
