@@ -238,9 +238,15 @@ def stage_molecule(tally, names):
             e["LAB_IMAGE"] = lab_image(release, e)
             for name in extra:
                 run_scenario(tally, name, e, f"{name} ({release})")
-    leftovers = subprocess.run(
-        ["podman", "ps", "-aq", "--filter", "label=owner=molecule"], capture_output=True, text=True, check=False
-    ).stdout.split()
+    # Only this run's scenarios: another run (a second checkout, a benchmark) may own the rest.
+    leftovers = []
+    for name in names or scenarios():
+        leftovers += subprocess.run(
+            ["podman", "ps", "-aq", "--filter", "label=owner=molecule", "--filter", f"label=lab_scenario={name}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
     if leftovers:
         subprocess.run(["podman", "rm", "-f", *leftovers], capture_output=True, check=False)
 

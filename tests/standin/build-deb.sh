@@ -21,7 +21,7 @@ deb="$outdir/flopsar-server-$version.all.deb"
 export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
 
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$root.deb"' EXIT
 
 # Every directory explicitly 0755, whatever the caller's umask.
 chmod 0755 "$root"
@@ -53,5 +53,7 @@ chmod 0644 "$root/DEBIAN/control"
 
 find "$root" -exec touch --no-dereference --date="@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$outdir"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+# Built beside the target and renamed: a concurrent run never installs a half-written package.
+dpkg-deb --root-owner-group -Zxz --build "$root" "$root.deb" >/dev/null
+mv -f "$root.deb" "$deb"
 echo "$deb"
