@@ -21,7 +21,7 @@ deb="$outdir/flopsar-server-$version.all.deb"
 export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
 
 root=$(mktemp -d)
-trap 'rm -rf "$root" "$root.deb"' EXIT
+trap 'rm -rf "$root"' EXIT
 
 # Every directory explicitly 0755, whatever the caller's umask.
 chmod 0755 "$root"
@@ -54,6 +54,7 @@ chmod 0644 "$root/DEBIAN/control"
 find "$root" -exec touch --no-dereference --date="@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$outdir"
 # Built beside the target and renamed: a concurrent run never installs a half-written package.
-dpkg-deb --root-owner-group -Zxz --build "$root" "$root.deb" >/dev/null
-mv -f "$root.deb" "$deb"
+tmp="$outdir/.flopsar-server.$$.deb"
+dpkg-deb --root-owner-group -Zxz --build "$root" "$tmp" >/dev/null
+mv -f "$tmp" "$deb"
 echo "$deb"
