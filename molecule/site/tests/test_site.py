@@ -1,0 +1,113 @@
+"""playbooks/site.yml on the built-in lab, proven from the other hosts; then the surface report,
+clean, and with drift introduced on the server (an extra listener)."""
+
+import json
+import os
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from labprobe import FILTERED, OPEN, listeners, tcp_states, tls_handshake
+
+SERVER, AGENT, ADMIN, DIRECTORY = "fl-site-server", "fl-site-agent", "fl-site-admin", "fl-site-directory"
+MGMT, APP, DIR = "10.89.10.10", "10.89.11.10", "10.89.12.10"
+SERVER_PORTS = (22, 9000, 9443, 4317, 4318, 8080, 6060)
+REPO = Path(__file__).resolve().parents[3]
+
+# Who reaches what on the server; everything else is silently dropped.
+ALLOWED = {
+    ADMIN: {(MGMT, 22), (MGMT, 9443)},
+    AGENT: {(APP, 9000)},
+}
+ROUTES = {ADMIN: (MGMT,), AGENT: (MGMT, APP)}
+
+
+@pytest.mark.parametrize("client", sorted(ALLOWED))
+def test_only_the_documented_flows_reach_the_server(lab, client):
+    targets = [(address, port) for address in ROUTES[client] for port in SERVER_PORTS]
+    expected = {t: OPEN if t in ALLOWED[client] else FILTERED for t in targets}
+    assert tcp_states(lab(client), targets) == expected
+
+
+def test_the_ui_speaks_tls13_with_the_collection_ca(lab):
+    hs = tls_handshake(lab(ADMIN), MGMT, 9443)
+    assert hs.ok, hs.error
+    assert hs.protocol == "TLSv1.3"
+
+
+def test_no_wildcard_listener_but_sshd(lab):
+    wild = {name for address, _port, name in listeners(lab(SERVER)) if address in ("0.0.0.0", "::", "*")}
+    assert wild <= {"sshd"}
+
+
+def test_server_egress_is_the_directory_only(lab):
+    states = tcp_states(lab(SERVER), [("10.89.12.50", 636), ("10.89.12.50", 389), ("10.89.10.20", 22)])
+    assert states == {("10.89.12.50", 636): OPEN, ("10.89.12.50", 389): FILTERED, ("10.89.10.20", 22): FILTERED}
+
+
+def test_the_agent_reaches_the_agent_listener_and_nothing_else(lab):
+    # The agent host is under the firewall role too (group flopsar_agents): outbound to 9000 only.
+    states = tcp_states(lab(AGENT), [(APP, 9000), ("10.89.10.50", 389), ("10.89.10.20", 22)])
+    assert states == {(APP, 9000): OPEN, ("10.89.10.50", 389): FILTERED, ("10.89.10.20", 22): FILTERED}
+
+
+def report(extra_vars):
+    """Run playbooks/surface_report.yml against the lab; return (returncode, output, report dir)."""
+    out_dir = tempfile.mkdtemp(prefix="surface-report-")
+    extra = {"surface_report_dir": out_dir, **extra_vars}
+    result = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            os.environ["MOLECULE_INVENTORY_FILE"],
+            str(REPO / "playbooks" / "surface_report.yml"),
+            "-e",
+            json.dumps(extra),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr, Path(out_dir)
+
+
+def test_the_report_of_the_converged_lab_shows_no_drift():
+    rc, output, out = report({"surface_report_fail_on_drift": True})
+    assert rc == 0, output[-3000:]
+    fleet = json.loads((out / "fleet.json").read_text())
+    (host,) = fleet["hosts"]
+    assert host["host"] == SERVER and host["drift"] == []
+    rows = {(r["address"], r["port"]): r for r in host["listeners"]}
+    assert rows[(MGMT, 9443)]["declared"] and rows[(MGMT, 9443)]["up"] and rows[(MGMT, 9443)]["tls"]
+    assert rows[(APP, 9000)]["firewall_sources"] == ["10.89.11.30/32"]
+    assert any(flow["port"] == 636 for flow in host["egress"])
+    assert "| flopsar-server | ui | 10.89.10.10 | 9443/tcp | yes |" in (out / "fleet.md").read_text()
+    ET.fromstring((out / f"{SERVER}.svg").read_text())  # noqa: S314 (our own file) well-formed XML
+
+
+@pytest.fixture
+def extra_listener(lab):
+    """An undeclared service on every address of the server, as an operator's mistake would leave it."""
+    server = lab(SERVER)
+    server.check_output("systemd-run --unit=lab-drift python3 -m http.server --bind 0.0.0.0 8081")
+    server.run("for i in $(seq 50); do ss -Htln | grep -q ':8081 ' && break; sleep 0.1; done")
+    yield
+    server.run("systemctl stop lab-drift")
+
+
+def test_the_report_flags_an_extra_listener_and_fails(extra_listener):
+    rc, output, out = report({"surface_report_fail_on_drift": True})
+    assert rc != 0
+    assert "Drift on fl-site-server" in output
+    host = json.loads((out / "fleet.json").read_text())["hosts"][0]
+    assert sorted(f["code"] for f in host["drift"]) == ["undeclared-listener", "wildcard-bind"]
+    assert all("0.0.0.0:8081" in f["subject"] for f in host["drift"])
+    assert "DRIFT" in (out / f"{SERVER}.md").read_text()
+
+
+def test_without_fail_on_drift_the_report_is_written_and_the_play_passes(extra_listener):
+    rc, output, out = report({})
+    assert rc == 0, output[-3000:]
+    assert json.loads((out / f"{SERVER}.json").read_text())["drift"]
