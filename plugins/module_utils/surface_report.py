@@ -434,7 +434,9 @@ def _esc(text):
 
 
 def svg(reports):
-    """A diagram: for each host, its allowed sources (left), its listeners (middle), its egress (right)."""
+    """A diagram: for each host, its allowed sources (left), its listeners (middle), its egress (right).
+
+    Undeclared, down or wildcard listeners are red; listeners the operator accepted are amber."""
     row_h, width = 22, 980
     left_x, mid_x, right_x = 20, 340, 720
     box_w = 300
@@ -461,9 +463,14 @@ def svg(reports):
             parts.append('<text x="%d" y="%d">%s</text>' % (left_x + 6, sy, _esc(src)))
         for i, row in enumerate(listeners):
             ly = y + 40 + i * row_h
-            cls = "bad" if not row["declared"] or not row["up"] or is_wildcard(row["address"]) else "ok"
+            if row.get("accepted"):
+                cls = "note"
+            elif not row["declared"] or not row["up"] or is_wildcard(row["address"]):
+                cls = "bad"
+            else:
+                cls = "ok"
             label = "%s:%d/%s %s%s" % (
-                row["address"],
+                "[%s]" % row["address"] if ":" in row["address"] else row["address"],
                 row["port"],
                 row["protocol"],
                 row["name"],
@@ -487,7 +494,7 @@ def svg(reports):
     head = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">'
         "<style>text{font:12px monospace}.host{font-weight:bold}.hostbox{fill:#f4f6fa;stroke:#345}"
-        ".net{fill:#eef7ee;stroke:#585}.flow{stroke:#357;marker-end:url(#arrow)}.bad{fill:#b00}.ok{fill:#000}</style>"
+        ".net{fill:#eef7ee;stroke:#585}.flow{stroke:#357;marker-end:url(#arrow)}.bad{fill:#b00}.note{fill:#a60}.ok{fill:#000}</style>"
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#357"/></marker></defs>'
         '<text x="%d" y="14" class="host">allowed sources</text><text x="%d" y="14" class="host">outbound</text>'
