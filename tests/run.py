@@ -150,6 +150,59 @@ def stage_build(tally):
             print(f"not expected in the artifact: {p}")
     ok = rc == 0 and not problems
     tally.add("build: galaxy artifact is lean", int(ok), int(not ok), time.monotonic() - start)
+    check_ee_context(tally, next(out.glob("*.tar.gz"), None) if rc == 0 else None)
+
+
+def requirement_lines(path):
+    """The non-comment lines of a pip or bindep requirements file."""
+    return [line.split("#")[0].strip() for line in path.read_text().splitlines() if line.split("#")[0].strip()]
+
+
+def check_ee_context(tally, artifact):
+    """`ansible-builder create` on execution-environment.yml (no image build: that needs the internet),
+    next to the artifact just built, as docs/awx.md tells operators. The context must hold that
+    artifact, pin ansible-core and ansible-runner as requirements.txt does, and ansible-builder's
+    introspection of the installed artifact (what the image build runs) must find every line of
+    meta/ee-requirements.txt and meta/bindep.txt."""
+    start = time.monotonic()
+    work = CACHE / "ee"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "build").mkdir(parents=True)
+    problems = [] if artifact else ["no collection artifact was built"]
+    rc = 1
+    if artifact:
+        shutil.copy2(artifact, work / "build")
+        shutil.copy2(REPO / "execution-environment.yml", work)
+        rc = run(["ansible-builder", "create", "-f", work / "execution-environment.yml", "-c", work / "context"])
+    if rc == 0:
+        problems += ee_context_problems(work, artifact)
+    for p in problems:
+        print(f"execution environment: {p}")
+    ok = rc == 0 and not problems
+    tally.add("build: ansible-builder create", int(ok), int(not ok), time.monotonic() - start)
+
+
+def ee_context_problems(work, artifact):
+    """What is wrong with the build context `ansible-builder create` wrote in work/context."""
+    problems = []
+    copied = work / "context" / "_build" / "collections" / artifact.name
+    if not copied.is_file() or copied.read_bytes() != artifact.read_bytes():
+        return [f"the context does not hold {artifact.name}"]
+    containerfile = (work / "context" / "Containerfile").read_text()
+    pins = [p for p in requirement_lines(REPO / "requirements.txt") if p.startswith(("ansible-core", "ansible-runner"))]
+    problems += [f"the Containerfile does not install {p} (requirements.txt)" for p in pins if p not in containerfile]
+    installed = work / "installed"
+    run(["ansible-galaxy", "collection", "install", "--offline", "--no-deps", "--force", "-p", installed, copied])
+    found = subprocess.run(
+        ["ansible-builder", "introspect", installed], capture_output=True, text=True, env=env(), check=False
+    ).stdout
+    print(f"introspection of the installed artifact:\n{found}")
+    data = yaml.safe_load(found) or {}
+    for kind, path in (("python", "meta/ee-requirements.txt"), ("system", "meta/bindep.txt")):
+        got = [line.split("#")[0].strip() for line in data.get(kind) or []]
+        missing = [want for want in requirement_lines(REPO / path) if want not in got]
+        problems += [f"introspection misses {want!r} ({path})" for want in missing]
+    return problems
 
 
 def stage_unit(tally):
