@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters for the crowdsec role (pure logic in plugins/module_utils/crowdsec.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.hardened.flopsar.plugins.module_utils import crowdsec
+
+
+def crowdsec_plan(listeners, options, others=None):
+    try:
+        return crowdsec.plan(list(listeners), dict(options), list(others or []))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("crowdsec_plan: %s" % exc) from exc
+
+
+def crowdsec_bouncer_action(bouncers, name, key):
+    return crowdsec.bouncer_action(list(bouncers or []), name, key)
+
+
+def crowdsec_egress(resolved, name="crowdsec", port=443):
+    try:
+        return crowdsec.egress(name, dict(resolved), port)
+    except ValueError as exc:
+        raise AnsibleFilterError("crowdsec_egress: %s" % exc) from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "crowdsec_plan": crowdsec_plan,
+            "crowdsec_bouncer_action": crowdsec_bouncer_action,
+            "crowdsec_egress": crowdsec_egress,
+        }

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CrowdSec (Debian 12: crowdsec 1.4.6, crowdsec-firewall-bouncer 0.0.25) from the surface model.
+
+``plan()`` takes the role's resolved listeners (``lapi``, ``metrics``, ``bouncer_metrics``; see
+plugins/module_utils/surface.py) and a few options, checks the placement rules of the hardening
+(the Local API leaves loopback only for declared remote clients, and then with TLS; metrics off
+the loopback only with the Prometheus host as source) and renders the three ``.local`` override
+files as dictionaries. Only keys that 1.4.6's strict parser accepts are written.
+
+``bouncer_action()`` decides what the bouncer registration needs, from ``cscli -o json bouncers
+list``: 1.4.6 lists the SHA-512 of each key, so a key can be compared without being printed.
+
+Pure functions only: no Ansible imports, no I/O.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import hashlib
+import ipaddress
+
+TABLES = {"ipv4": ("crowdsec", "crowdsec-chain"), "ipv6": ("crowdsec6", "crowdsec6-chain")}
+
+
+def _is_loopback(address):
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _hostport(address, port):
+    if ":" in address:
+        return "[%s]:%d" % (address, port)
+    return "%s:%d" % (address, port)
+
+
+def _overlap(a, b):
+    if a["port"] != b["port"] or not a.get("address") or not b.get("address"):
+        return False
+    if a["address"] == b["address"]:
+        return True
+    version_a = ipaddress.ip_address(a["address"]).version
+    version_b = ipaddress.ip_address(b["address"]).version
+    wildcard = a["address"] in ("0.0.0.0", "::") or b["address"] in ("0.0.0.0", "::")
+    return version_a == version_b and wildcard
+
+
+def listener_errors(listeners, others=()):
+    """Placement rules for the CrowdSec listeners, and port clashes with the host's other listeners."""
+    errors = []
+    by_name = {lst["name"]: lst for lst in listeners}
+    lapi = by_name.get("lapi")
+    if lapi is None or not lapi.get("enabled"):
+        errors.append("crowdsec_lapi: the Local API must be enabled (cscli and the bouncer use it)")
+    else:
+        loop = _is_loopback(lapi["address"])
+        if loop and lapi["sources"]:
+            errors.append(
+                "crowdsec_lapi_sources: remote agents or bouncers are declared (%s) but the Local API binds "
+                "loopback %s; set crowdsec_lapi_interface to the interface they reach"
+                % (", ".join(lapi["sources"]), lapi["address"])
+            )
+        if not loop and not lapi["sources"]:
+            errors.append(
+                "crowdsec_lapi_interface: the Local API leaves loopback (%s) only for remote agents or bouncers; "
+                "declare them in crowdsec_lapi_sources, or leave crowdsec_lapi_interface and crowdsec_lapi_address "
+                "empty to keep it on 127.0.0.1" % lapi["address"]
+            )
+        if not loop and not lapi.get("tls"):
+            errors.append("crowdsec_lapi: a Local API reachable from other hosts must use TLS")
+    metrics = by_name.get("metrics")
+    if metrics is not None and metrics.get("enabled"):
+        loop = _is_loopback(metrics["address"])
+        if loop and metrics["sources"]:
+            errors.append(
+                "crowdsec_metrics_sources: metrics bind loopback %s, so %s could never reach them; "
+                "set crowdsec_metrics_interface" % (metrics["address"], ", ".join(metrics["sources"]))
+            )
+        if not loop and not metrics["sources"]:
+            errors.append(
+                "crowdsec_metrics_sources: metrics on %s (with pprof's /debug/pprof on the same port) need the "
+                "Prometheus host(s) as sources; name them, or set crowdsec_metrics_enabled to false"
+                % metrics["address"]
+            )
+    bouncer = by_name.get("bouncer_metrics")
+    if bouncer is not None and bouncer.get("enabled") and not _is_loopback(bouncer["address"]):
+        errors.append("crowdsec_bouncer_metrics: the bouncer's metrics stay on loopback")
+    active = [lst for lst in listeners if lst.get("enabled") and isinstance(lst.get("port"), int)]
+    for mine in active:
+        for other in others:
+            if other.get("enabled") and isinstance(other.get("port"), int) and _overlap(mine, other):
+                errors.append(
+                    "%s_port: %s port %d is already taken by %s (%s)"
+                    % (
+                        mine.get("variable", mine["name"]),
+                        mine["address"],
+                        mine["port"],
+                        other.get("variable", other["name"]),
+                        other.get("service", ""),
+                    )
+                )
+    return errors
+
+
+def lapi_url(listeners):
+    lapi = {lst["name"]: lst for lst in listeners}["lapi"]
+    scheme = "https" if lapi.get("tls") else "http"
+    return "%s://%s" % (scheme, _hostport(lapi["address"], lapi["port"]))
+
+
+def plan(listeners, options, others=()):
+    """The .local override files (as dicts) for the engine, its client credentials and the bouncer.
+
+    ``options`` keys: use_wal, hub_branch, acquisition_path, acquisition_dir, metrics_level,
+    tls_cert, tls_key, tls_ca, tls_client_verification, trusted_ips, bouncer_update_frequency,
+    bouncer_deny_action, bouncer_deny_log, bouncer_ipv6.
+    """
+    errors = listener_errors(listeners, others)
+    if errors:
+        return {"errors": errors}
+    by_name = {lst["name"]: lst for lst in listeners}
+    lapi = by_name["lapi"]
+    metrics = by_name.get("metrics") or {"enabled": False, "address": "", "port": 6060}
+    bouncer_metrics = by_name.get("bouncer_metrics") or {"enabled": False, "address": "", "port": 60601}
+    tls = bool(lapi.get("tls"))
+    url = lapi_url(listeners)
+
+    server = {
+        "listen_uri": _hostport(lapi["address"], lapi["port"]),
+        "trusted_ips": ["127.0.0.1", "::1"]
+        + [ip for ip in options.get("trusted_ips") or [] if ip not in ("127.0.0.1", "::1")],
+    }
+    if tls:
+        server["tls"] = {
+            "cert_file": options["tls_cert"],
+            "key_file": options["tls_key"],
+            "client_verification": options.get("tls_client_verification") or "NoClientCert",
+        }
+    config = {
+        "db_config": {"use_wal": bool(options.get("use_wal", True))},
+        "cscli": {"hub_branch": options["hub_branch"]},
+        "crowdsec_service": {
+            "acquisition_path": options["acquisition_path"],
+            "acquisition_dir": options["acquisition_dir"],
+        },
+        "api": {"server": server},
+        "prometheus": {
+            "enabled": bool(metrics["enabled"]),
+            "level": options.get("metrics_level") or "full",
+            "listen_addr": metrics["address"] if metrics["enabled"] else "127.0.0.1",
+            "listen_port": metrics["port"],
+        },
+    }
+    credentials = {"url": url}
+    if tls:
+        credentials["ca_cert_path"] = options["tls_ca"]
+
+    ipv6 = bool(options.get("bouncer_ipv6", True))
+    bouncer = {
+        "mode": "nftables",
+        "api_url": url + "/",
+        "update_frequency": options.get("bouncer_update_frequency") or "10s",
+        "deny_action": options.get("bouncer_deny_action") or "DROP",
+        "deny_log": bool(options.get("bouncer_deny_log", False)),
+        # 0.0.25 turns IPv4 off when disable_ipv6 is set and nftables.ipv6.enabled is not:
+        # both are always written.
+        "disable_ipv6": not ipv6,
+        "nftables": {
+            "ipv4": {"enabled": True, "set-only": False, "table": TABLES["ipv4"][0], "chain": TABLES["ipv4"][1]},
+            "ipv6": {"enabled": ipv6, "set-only": False, "table": TABLES["ipv6"][0], "chain": TABLES["ipv6"][1]},
+        },
+        "prometheus": {
+            "enabled": bool(bouncer_metrics["enabled"]),
+            "listen_addr": "127.0.0.1",
+            "listen_port": bouncer_metrics["port"],
+        },
+    }
+    if tls:
+        bouncer["ca_cert_path"] = options["tls_ca"]
+    return {"errors": [], "config": config, "credentials": credentials, "bouncer": bouncer, "lapi_url": url}
+
+
+def key_hash(key):
+    return hashlib.sha512(key.encode("utf-8")).hexdigest()
+
+
+def bouncer_action(bouncers, name, key):
+    """'add' (not registered), 'rotate' (registered with another key, or revoked) or 'keep'."""
+    matches = [b for b in bouncers or [] if b.get("name") == name]
+    if not matches:
+        return "add"
+    if len(matches) > 1 or any(b.get("revoked") for b in matches):
+        return "rotate"
+    return "keep" if matches[0].get("api_key") == key_hash(key) else "rotate"
+
+
+def egress(name, resolved, port=443):
+    """Egress entries for firewall_plan.outbound() from {fqdn: [address, ...]}; sorted, no duplicates."""
+    entries = []
+    for fqdn in sorted(resolved):
+        addresses = sorted(
+            set(resolved[fqdn]), key=lambda a: (ipaddress.ip_address(a).version, ipaddress.ip_address(a))
+        )
+        if addresses:
+            entries.append(
+                {"name": "%s %s" % (name, fqdn), "addresses": addresses, "port": int(port), "protocol": "tcp"}
+            )
+    return entries

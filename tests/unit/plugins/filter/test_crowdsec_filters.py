@@ -1,0 +1,26 @@
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.hardened.flopsar.plugins.filter.crowdsec import FilterModule
+
+FILTERS = FilterModule().filters()
+
+LAPI = {"name": "lapi", "enabled": True, "address": "127.0.0.1", "port": 8080, "tls": False, "sources": []}
+
+
+def test_plan_without_its_options_names_the_missing_key():
+    with pytest.raises(AnsibleFilterError, match="crowdsec_plan: 'hub_branch'"):
+        FILTERS["crowdsec_plan"]([LAPI], {})
+
+
+def test_plan_errors_are_returned_not_raised():
+    result = FILTERS["crowdsec_plan"]([dict(LAPI, address="10.0.0.1")], {})
+    assert result["errors"] and "crowdsec_lapi_interface" in result["errors"][0]
+
+
+def test_bouncer_action_accepts_null_from_cscli():
+    assert FILTERS["crowdsec_bouncer_action"](None, "fw", "x" * 32) == "add"
+
+
+def test_egress_rejects_a_non_address():
+    with pytest.raises(AnsibleFilterError, match="crowdsec_egress"):
+        FILTERS["crowdsec_egress"]({"api.crowdsec.net": ["not-an-ip"]})
