@@ -17,7 +17,8 @@ MGMT, APP = "10.89.100.10", "10.89.101.10"
 REPO = Path(__file__).resolve().parents[3]
 RUNNER = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "runner"
 INSTALLED = RUNNER / "collections" / "ansible_collections" / "hardened" / "flopsar"
-JOBS = ("deploy", "verify")
+JOBS = ("deploy", "verify", "report")
+REPORT = RUNNER / "report"
 
 
 def events(ident):
@@ -30,12 +31,12 @@ def stats(ident):
     return found
 
 
+def tasks(ident):
+    return [e["event_data"] for e in events(ident) if e["event"] == "playbook_on_task_start"]
+
+
 def role_tasks(ident):
-    return [
-        e["event_data"]
-        for e in events(ident)
-        if e["event"] == "playbook_on_task_start" and e["event_data"].get("resolved_role")
-    ]
+    return [t for t in tasks(ident) if t.get("resolved_role")]
 
 
 @pytest.mark.parametrize("ident", JOBS)
@@ -45,7 +46,7 @@ def test_job_is_successful_with_no_failed_or_unreachable_host(ident):
     assert (artifacts / "rc").read_text().strip() == "0"
     job = stats(ident)
     assert job["failures"] == {} and job["dark"] == {}
-    assert list(job["ok"]) == [SERVER]
+    assert set(job["ok"]) == ({SERVER, "localhost"} if ident == "report" else {SERVER})
 
 
 def test_the_installed_collection_is_the_artifact_of_this_checkout():
@@ -60,15 +61,16 @@ def test_the_installed_collection_is_the_artifact_of_this_checkout():
 
 
 @pytest.mark.parametrize("ident", JOBS)
-def test_every_role_task_ran_from_the_installed_artifact(ident):
-    tasks = role_tasks(ident)
-    assert tasks
-    paths = {t["task_path"].rsplit(":", 1)[0] for t in tasks}
-    # The implicit argument-spec checks point at the play that names the role (the job's project).
-    project = str(RUNNER / "job" / "project" / "site.yml")
-    outside = sorted(p for p in paths if not p.startswith(f"{INSTALLED}/") and p != project)
-    assert outside == []
-    assert {t["resolved_role"] for t in tasks} >= {"hardened.flopsar.server", "hardened.flopsar.firewall"}
+def test_every_task_ran_from_the_installed_artifact(ident):
+    """Roles, plugins and the playbooks themselves: all from the installed collection, none from the checkout."""
+    paths = {t["task_path"].rsplit(":", 1)[0] for t in tasks(ident)}
+    assert paths
+    assert sorted(p for p in paths if not p.startswith(f"{INSTALLED}/")) == []
+
+
+def test_deploy_ran_every_role_of_the_site_playbook():
+    roles = {t["resolved_role"] for t in role_tasks("deploy")}
+    assert roles == {f"hardened.flopsar.{r}" for r in ("ldap", "server", "crowdsec", "firewall")}
 
 
 def test_verify_job_runs_only_checks_and_changes_nothing():
@@ -85,11 +87,23 @@ def test_machine_credential_leaves_no_key_in_the_job_artifacts():
 
 
 def test_survey_shaped_answers_took_effect(lab):
-    """Extra vars as a survey sends them: a list as comma-separated text, "no" for a boolean."""
+    """Extra vars as the deploy survey sends them: a list as comma-separated text, "no" for a boolean."""
+    import tomllib
+
     ruleset = lab(SERVER).check_output("nft list table inet hardened_flopsar")
-    assert "10.89.101.20" in ruleset and "10.89.101.30" in ruleset  # both items of "a, b"
+    assert "10.89.100.53" in ruleset and "10.89.100.54" in ruleset  # both items of "a, b" (DNS egress)
+    settings = tomllib.loads(lab(SERVER).file("/etc/flopsar/settings.toml").content_string)
+    assert settings["pass_policy"]["min_len"] == 14
+    assert settings["otlp"] == {"enable": False}  # server_otlp_enabled: "no" is false
     states = tcp_states(lab(CLIENT), [(APP, 4317), (APP, 4318), (MGMT, 4317), (MGMT, 4318)])
-    assert set(states.values()) <= {CLOSED, FILTERED}  # server_otlp_enabled: "no" is false
+    assert set(states.values()) <= {CLOSED, FILTERED}
+
+
+def test_report_job_found_no_drift():
+    fleet = json.loads((REPORT / "fleet.json").read_text())
+    assert [h["host"] for h in fleet["hosts"]] == [SERVER]
+    assert {h["host"]: h["drift"] for h in fleet["hosts"]} == {SERVER: []}
+    assert (REPORT / "fleet.svg").is_file() and (REPORT / f"{SERVER}.md").is_file()
 
 
 def test_listeners_answer_from_the_client(lab):
