@@ -5,8 +5,12 @@
 ``plan()`` takes the resolved listeners of every role on the host (the surface
 model), the admin networks, the egress endpoints and the operator's extra
 rules, validates them, and returns rules split by address family, ready for a
-backend (the nftables template, the firewalld tasks) to express. Nothing here
-knows a backend's syntax. Pure functions.
+backend (the nftables template, the firewalld templates) to express. Nothing
+here knows a backend's syntax.
+
+``client_egress()`` is the other end of a flow: on a monitored application
+host or an OTLP sender it turns the listeners the servers published into
+egress entries towards exactly their addresses and ports. Pure functions.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +20,7 @@ import ipaddress
 from ansible_collections.hardened.flopsar.plugins.module_utils.surface import as_list, as_port
 
 PROTOCOLS = ("tcp", "udp")
+INPUT_POLICIES = ("drop", "accept")
 
 
 def _family(net):
@@ -41,10 +46,11 @@ def _port(value, var, errors):
 
 
 def _by_family(nets):
-    out = {"ipv4": [], "ipv6": []}
-    for net in nets:
-        if str(net) not in out[_family(net)]:
-            out[_family(net)].append(str(net))
+    """Networks split by family, each list collapsed (duplicates and networks inside others merged, sorted):
+    firewalld's interval sets refuse overlapping elements, and a shorter list is a smaller set."""
+    out = {}
+    for family, version in (("ipv4", 4), ("ipv6", 6)):
+        out[family] = [str(n) for n in ipaddress.collapse_addresses(n for n in nets if n.version == version)]
     return out
 
 
@@ -62,7 +68,8 @@ def inbound(listeners, errors):
         for family in ("ipv4", "ipv6"):
             if not sources[family]:
                 continue
-            if wildcard and lst["address"] != ("0.0.0.0" if family == "ipv4" else "::"):
+            # 0.0.0.0 is IPv4 only; :: is both families (a dual-stack socket, Linux's default).
+            if lst["address"] == "0.0.0.0" and family == "ipv6":
                 continue
             daddr = None if wildcard else lst["address"]
             if daddr and _family(ipaddress.ip_address(daddr)) != family:
@@ -133,29 +140,31 @@ def extra_listeners(extra, errors):
         if not nets:
             errors.append("firewall_extra_inbound: %s: sources is required" % name)
             continue
-        families = {_family(n) for n in nets}
-        addresses = [address] if address else [("0.0.0.0" if f == "ipv4" else "::") for f in sorted(families)]
-        for addr in addresses:
-            out.append(
-                {
-                    "name": name,
-                    "service": "extra",
-                    "enabled": True,
-                    "address": addr,
-                    "port": rule.get("port"),
-                    "protocol": protocol,
-                    "sources": [str(n) for n in nets],
-                }
-            )
+        if not address:
+            # Every address: :: covers both families, 0.0.0.0 IPv4 only.
+            address = "::" if any(n.version == 6 for n in nets) else "0.0.0.0"
+        out.append(
+            {
+                "name": name,
+                "service": "extra",
+                "enabled": True,
+                "address": address,
+                "port": rule.get("port"),
+                "protocol": protocol,
+                "sources": [str(n) for n in nets],
+            }
+        )
     return out
 
 
-def plan(listeners, admin_networks, ssh_port, egress, strict_egress=True, extra_inbound=None):
+def plan(listeners, admin_networks, ssh_port, egress, strict_egress=True, extra_inbound=None, input_policy="drop"):
     """Validate and derive every rule. Returns (plan, errors)."""
     errors = []
     listeners = list(listeners) + extra_listeners(extra_inbound, errors)
     admin = _by_family(_networks(admin_networks, "firewall_admin_networks", errors))
-    if strict_egress and not (admin["ipv4"] or admin["ipv6"]):
+    if input_policy not in INPUT_POLICIES:
+        errors.append("firewall_input_policy: %r is not drop or accept" % (input_policy,))
+    if (strict_egress or input_policy != "accept") and not (admin["ipv4"] or admin["ipv6"]):
         errors.append(
             "firewall_admin_networks: at least one network is required (SSH is allowed only from these, "
             "before anything is denied; without one the controller would lock itself out)"
@@ -167,6 +176,7 @@ def plan(listeners, admin_networks, ssh_port, egress, strict_egress=True, extra_
         "inbound": inbound(listeners, errors),
         "outbound": outbound(egress, errors),
         "strict_egress": bool(strict_egress),
+        "input_policy": input_policy,
     }
     seen = set()
     for rule in result["inbound"]:
@@ -177,3 +187,96 @@ def plan(listeners, admin_networks, ssh_port, egress, strict_egress=True, extra_
             )
         seen.add(key)
     return result, errors
+
+
+def _listener_addresses(lst, server_addresses):
+    """Where a client reaches a listener: its bind address, or every address of the server in the
+    family a wildcard bind covers (0.0.0.0: IPv4; ::, a dual-stack socket: both)."""
+    if lst["address"] not in ("0.0.0.0", "::"):
+        return [lst["address"]]
+    families = (4,) if lst["address"] == "0.0.0.0" else (4, 6)
+    out = []
+    for value in server_addresses:
+        try:
+            addr = ipaddress.ip_address(str(value).split("%")[0])
+        except ValueError:
+            continue
+        if addr.version in families and not (addr.is_loopback or addr.is_link_local) and str(addr) not in out:
+            out.append(str(addr))
+    return out
+
+
+def client_egress(servers, listener_names, client_addresses=None, group="flopsar_servers"):
+    """The other end of the flows: egress entries from a client host to the servers' listeners.
+
+    ``servers``: [{"host": name, "surface": [resolved listeners] or None, "addresses": [every address
+    of that host]}] (the hosts of ``group`` but this one). ``listener_names``: the listeners this host
+    is a client of (``agent``, ``otlp_http``, ...). ``client_addresses``: this host's addresses, to
+    warn when a server does not list any of them among the listener's sources.
+    Returns (egress, warnings, errors); egress entries are in ``outbound()``'s format.
+    """
+    egress, warnings, errors = [], [], []
+    names = [str(n).strip() for n in as_list(listener_names) if str(n).strip()]
+    if not names:
+        return egress, warnings, errors
+    if not servers:
+        errors.append(
+            "firewall_client_listeners: %s asked for, but group %r has no other host to connect to "
+            "(set firewall_server_group)" % (", ".join(names), group)
+        )
+        return egress, warnings, errors
+    mine = set()
+    for value in as_list(client_addresses):
+        try:
+            mine.add(ipaddress.ip_address(str(value).split("%")[0]))
+        except ValueError:
+            continue
+    known = set()
+    for server in servers:
+        if server.get("surface") is None:
+            errors.append(
+                "host %s in group %r has not published server_surface: run the server role (its preflight "
+                "at least) on it earlier in the same run, as playbooks/site.yml does" % (server["host"], group)
+            )
+            continue
+        known.update(lst["name"] for lst in server["surface"])
+    if errors:
+        return egress, warnings, errors
+    for name in names:
+        if name not in known:
+            errors.append(
+                "firewall_client_listeners: %r is not a listener of the hosts in group %r (they have: %s)"
+                % (name, group, ", ".join(sorted(known)) or "none")
+            )
+            continue
+        opened = False
+        for server in servers:
+            for lst in server["surface"]:
+                if lst["name"] != name or not lst.get("enabled") or not lst.get("address"):
+                    continue
+                addresses = _listener_addresses(lst, server.get("addresses") or [])
+                if not addresses:
+                    errors.append(
+                        "%s on %s binds %s, and that host's facts list no address for it"
+                        % (name, server["host"], lst["address"])
+                    )
+                    continue
+                opened = True
+                egress.append(
+                    {
+                        "name": "%s on %s" % (name, server["host"]),
+                        "addresses": addresses,
+                        "port": lst["port"],
+                        "protocol": lst.get("protocol", "tcp"),
+                    }
+                )
+                sources = _networks(lst.get("sources"), "%s on %s sources" % (name, server["host"]), [])
+                if mine and not any(addr in net for addr in mine for net in sources):
+                    warnings.append(
+                        "%s on %s: none of this host's addresses is among the listener's sources (%s); "
+                        "the server will drop its connections"
+                        % (name, server["host"], ", ".join(map(str, sources)) or "none")
+                    )
+        if not opened:
+            warnings.append("%s is not enabled on any host of group %r: no outbound rule for it" % (name, group))
+    return egress, warnings, errors

@@ -1,0 +1,63 @@
+"""hardened.flopsar.firewall, firewalld backend: the expectation table shared with the nftables
+scenario (every client to every server port on every server address, IPv4 and IPv6; the agent host's
+own egress; the server's egress; the rollback), then what is firewalld's own."""
+
+import os
+
+import pytest
+from firewall_expectations import (  # noqa: F401 (shared tests, collected here)
+    Topology,
+    test_a_change_that_cuts_the_controller_off_is_rolled_back,
+    test_agent_host_reaches_nothing_but_the_agent_listener,
+    test_inbound_expectation_table,
+    test_server_egress_only_to_ldaps,
+)
+
+TOPOLOGY = Topology("fl-fwd", "10.89.80", "10.89.81", "10.89.82", "fd89:80:")
+SERVER = TOPOLOGY.host("server")
+ZONE = "hflopsar"
+
+
+@pytest.fixture(scope="module")
+def topology():
+    return TOPOLOGY
+
+
+@pytest.fixture(scope="module")
+def scenario_dir():
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def ruleset():
+    def state(host):
+        return (
+            host.check_output("firewall-cmd --get-default-zone"),
+            host.check_output(f"firewall-cmd --info-zone={ZONE}"),
+            host.check_output(f"firewall-cmd --info-policy={ZONE}-out"),
+            host.check_output("firewall-cmd --get-ipsets"),
+            host.file(f"/etc/firewalld/zones/{ZONE}.xml").content_string,
+        )
+
+    return state
+
+
+def test_the_role_zone_is_the_default_and_its_egress_policy_is_active(lab):
+    server = lab(SERVER)
+    assert server.check_output("firewall-cmd --get-default-zone") == ZONE
+    assert server.check_output(f"firewall-cmd --info-policy={ZONE}-out").splitlines()[0] == f"{ZONE}-out (active)"
+    assert server.service("firewalld").is_enabled
+
+
+def test_foreign_table_survives_a_firewalld_reload(lab):
+    server = lab(SERVER)
+    before = server.check_output("nft list table inet foreign")
+    assert "192.0.2.77" in before
+    server.check_output("firewall-cmd --reload")
+    assert server.check_output("nft list table inet foreign") == before
+
+
+def test_agent_host_input_is_left_to_the_operator(lab):
+    agent = lab(TOPOLOGY.host("agent"))
+    assert "target: ACCEPT" in agent.check_output(f"firewall-cmd --info-zone={ZONE}")
+    assert "target: DROP" in agent.check_output(f"firewall-cmd --info-policy={ZONE}-out")
