@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 # Who reaches what on the server; everything else is silently dropped.
 ALLOWED = {
-    ADMIN: {(MGMT, 22), (MGMT, 9443)},
+    ADMIN: {(MGMT, 22), (MGMT, 9443), (MGMT, 6060)},  # the admin host is also the Prometheus stand
     AGENT: {(APP, 9000)},
 }
 ROUTES = {ADMIN: (MGMT,), AGENT: (MGMT, APP)}
