@@ -4,6 +4,8 @@
 #   make lint | unit | sanity | build
 #   make molecule SCENARIO=x   one scenario (all when SCENARIO is empty)
 #   make demo                  the collection's main job on the built-in lab
+#   make bench                 benchmarks/ (docs/performance.md); BENCH_SMOKE=1 for the smoke run,
+#                              BENCH_PLAYBOOK=path for another playbook under test
 #   make clean                 forget the cached virtualenv and lab image
 
 FLOPSAR_CACHE ?= /var/tmp/hardened-flopsar
@@ -12,7 +14,7 @@ VENV := $(FLOPSAR_CACHE)/venv
 RUN := $(VENV)/bin/python tests/run.py
 SCENARIO ?=
 
-.PHONY: test lint unit sanity build molecule demo venv sanity-venv host image clean
+.PHONY: test lint unit sanity build molecule demo bench venv sanity-venv host image clean
 
 test: host venv sanity-venv image
 	$(RUN) all
@@ -34,6 +36,9 @@ molecule: host venv image
 
 demo: host venv image
 	$(VENV)/bin/python tests/demo.py
+
+bench: host venv image
+	$(VENV)/bin/python benchmarks/run.py $(if $(filter-out 0,$(BENCH_SMOKE)),--smoke)
 
 host:
 	tests/lab/bootstrap.sh host

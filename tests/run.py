@@ -1,6 +1,6 @@
 """Run the collection's checks stage by stage and print one summary.
 
-    tests/run.py [lint|build|unit|sanity|molecule|all] [--scenario NAME ...]
+    tests/run.py [lint|build|unit|sanity|molecule|bench_smoke|all] [--scenario NAME ...]
 
 Each stage prints its own output and duration. Test counts come from pytest's
 JUnit XML (unit tests and every scenario's testinfra tests); a check that is
@@ -304,12 +304,18 @@ def stage_molecule(tally, names):
         subprocess.run(["podman", "rm", "-f", *leftovers], capture_output=True, check=False)
 
 
+def stage_bench_smoke(tally):
+    """benchmarks/run.py --smoke (1 host, 10 rules, 1 repetition): keeps `make bench` from rotting."""
+    os.chdir(REPO)
+    check(tally, "bench: smoke run", [sys.executable, REPO / "benchmarks" / "run.py", "--smoke"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stages", nargs="*", default=["all"])
     parser.add_argument("--scenario", action="append", default=[])
     args = parser.parse_args()
-    stages = ["lint", "build", "unit", "sanity", "molecule"] if "all" in args.stages else args.stages
+    stages = ["lint", "build", "unit", "sanity", "molecule", "bench_smoke"] if "all" in args.stages else args.stages
     tally = Tally()
     for stage in stages:
         print(f"\n=== {stage}", flush=True)
