@@ -105,7 +105,8 @@ def test_server_egress_only_to_ldaps(lab, topology):
     assert tcp_states(lab(t.host("server")), list(expected)) == expected
 
 
-def test_a_change_that_cuts_the_controller_off_is_rolled_back(lab, topology, scenario_dir, ruleset):
+def test_a_lockout_is_rolled_back(lab, topology, scenario_dir, ruleset):
+    """A change that cuts the controller off is rolled back by the host by itself."""
     t = topology
     server = lab(t.host("server"))
     before = ruleset(server)

@@ -198,7 +198,7 @@ def _listener_addresses(lst, server_addresses):
     out = []
     for value in server_addresses:
         try:
-            addr = ipaddress.ip_address(str(value).split("%")[0])
+            addr = ipaddress.ip_address(str(value).partition("%")[0])
         except ValueError:
             continue
         if addr.version in families and not (addr.is_loopback or addr.is_link_local) and str(addr) not in out:
@@ -228,7 +228,7 @@ def client_egress(servers, listener_names, client_addresses=None, group="flopsar
     mine = set()
     for value in as_list(client_addresses):
         try:
-            mine.add(ipaddress.ip_address(str(value).split("%")[0]))
+            mine.add(ipaddress.ip_address(str(value).partition("%")[0]))
         except ValueError:
             continue
     known = set()
