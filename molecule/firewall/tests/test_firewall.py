@@ -8,6 +8,7 @@ import os
 import firewall_expectations as shared
 import pytest
 from firewall_expectations import Topology
+from labprobe import tcp_states
 
 TOPOLOGY = Topology("fl-fw", "10.89.50", "10.89.51", "10.89.52", "fd89:50:")
 SERVER = TOPOLOGY.host("server")
@@ -41,6 +42,9 @@ def ruleset():
 
 
 def test_dropped_packets_are_counted(lab):
+    # One packet dropped each way now, whatever ran (or reloaded the table) before.
+    tcp_states(lab(TOPOLOGY.host("other")), [(TOPOLOGY.at(TOPOLOGY.mgmt, "server"), 8080)], timeout=1)
+    tcp_states(lab(SERVER), [(TOPOLOGY.at(TOPOLOGY.dir, "directory"), 389)], timeout=1)
     out = lab(SERVER).check_output("nft -j list table inet hardened_flopsar")
     counters = [
         rule["expr"]
