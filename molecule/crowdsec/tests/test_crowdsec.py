@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import pytest
-from labprobe import FILTERED, OPEN, http_status, listeners, tcp_state, tcp_states
+from labprobe import FILTERED, OPEN, http_status, listeners, tcp_state, tcp_states, tls_handshake
 
 SERVER, CLIENT, PROM = "fl-cs-server", "fl-cs-client", "fl-cs-prom"
 MGMT, APP = "10.89.70.10", "10.89.71.10"
@@ -139,10 +139,8 @@ def test_decision_blocks_the_client_and_our_table_is_untouched(lab):
     assert our_table(server) == before
 
 
-@pytest.mark.skipif("MOLECULE_INVENTORY_FILE" not in os.environ, reason="needs Molecule's inventory")
-def test_a_new_bouncer_key_is_rotated_cleanly(lab):
-    server = lab(SERVER)
-    new_key = "RotatedKey0123456789abcdefghijklmnopqrstuv"
+def converge(extra_vars, *args):
+    """Run the scenario's converge playbook again with extra variables; returns its output."""
     scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(
         [
@@ -150,10 +148,9 @@ def test_a_new_bouncer_key_is_rotated_cleanly(lab):
             "-i",
             os.environ["MOLECULE_INVENTORY_FILE"],
             os.path.join(scenario, "converge.yml"),
-            "--tags",
-            "crowdsec",
+            *args,
             "-e",
-            json.dumps({"crowdsec_bouncer_api_key": new_key}),
+            json.dumps(extra_vars),
         ],
         capture_output=True,
         text=True,
@@ -161,6 +158,17 @@ def test_a_new_bouncer_key_is_rotated_cleanly(lab):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
+    return output
+
+
+needs_molecule = pytest.mark.skipif("MOLECULE_INVENTORY_FILE" not in os.environ, reason="needs Molecule's inventory")
+
+
+@needs_molecule
+def test_a_new_bouncer_key_is_rotated_cleanly(lab):
+    server = lab(SERVER)
+    new_key = "RotatedKey0123456789abcdefghijklmnopqrstuv"
+    output = converge({"crowdsec_bouncer_api_key": new_key}, "--tags", "crowdsec")
     assert new_key not in output
     bouncers = json.loads(server.check_output("cscli -o json bouncers list"))
     assert [b["name"] for b in bouncers] == [BOUNCER]
@@ -175,3 +183,29 @@ def test_a_new_bouncer_key_is_rotated_cleanly(lab):
             time.sleep(0.5)
     finally:
         server.check_output("cscli decisions delete --ip 192.0.2.55")
+
+
+@needs_molecule
+def test_a_declared_remote_client_reaches_the_local_api_over_tls_only(lab):
+    """Declaring the Prometheus host as a remote agent moves the Local API to eth1, with TLS from the
+    collection's CA, reachable from that host only; cscli and the bouncer follow it."""
+    server, client, prom = lab(SERVER), lab(CLIENT), lab(PROM)
+    converge({"crowdsec_lapi_interface": "eth1", "crowdsec_lapi_sources": ["10.89.71.30/32"]})
+    crowdsec = {(a, p) for a, p, n in listeners(server) if n == "crowdsec"}
+    assert crowdsec == {(APP, 8080), (APP, 6060)}
+    hello = tls_handshake(prom, APP, 8080)
+    assert hello.ok, hello.error
+    assert hello.protocol in ("TLSv1.2", "TLSv1.3")
+    leaf = hello.certificates()[0]
+    assert "hardened.flopsar internal CA" in leaf.issuer.rfc4514_string()
+    assert http_status(prom, f"https://{APP}:8080/health") == 200
+    assert http_status(prom, f"http://{APP}:8080/health") != 200  # no plain HTTP
+    assert tcp_states(client, [(APP, 8080), (MGMT, 8080)]) == {(APP, 8080): FILTERED, (MGMT, 8080): FILTERED}
+    assert server.run("cscli lapi status").rc == 0
+    # The bouncer talks to the moved Local API over TLS and still enforces decisions.
+    server.check_output(f"cscli decisions add --ip {CLIENT_APP} --duration 5m")
+    try:
+        wait_for_state(client, APP, 9443, FILTERED)
+    finally:
+        server.check_output(f"cscli decisions delete --ip {CLIENT_APP}")
+    wait_for_state(client, APP, 9443, OPEN)
