@@ -49,13 +49,13 @@ def declared():
     ]
 
 
-def report(listeners_text=SS, nft_text=NFT, model=None, accepted=SSH, firewall_expected=True):
+def report(listeners_text=SS, nft_text=NFT, model=None, accepted=None, firewall_expected=True):
     return sr.compare(
         "fl-site-server",
         declared() if model is None else model,
         {"listeners": sr.parse_ss(listeners_text)},
         sr.parse_nft(nft_text, TABLE),
-        accepted,
+        SSH if accepted is None else accepted,
         firewall_expected,
     )
 
