@@ -53,22 +53,20 @@ def test_the_agent_reaches_the_agent_listener_and_nothing_else(lab):
     assert states == {(APP, 9000): OPEN, ("10.89.10.50", 389): FILTERED, ("10.89.10.20", 22): FILTERED}
 
 
-@pytest.mark.parametrize("phase", ["configure", "verify"])
-def test_one_phase_alone_runs_and_changes_nothing(phase):
-    """What a job template limited to one phase does: every role runs its preflight and that phase."""
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            os.environ["MOLECULE_INVENTORY_FILE"],
-            str(REPO / "playbooks" / "site.yml"),
-            "--tags",
-            phase,
-        ],
+def playbook(name, *args):
+    """Run one of the collection's playbooks against the lab, as an operator would."""
+    return subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(REPO / "playbooks" / name), *args],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize("phase", ["configure", "verify"])
+def test_one_phase_alone_runs_and_changes_nothing(phase):
+    """What a job template limited to one phase does: every role runs its preflight and that phase."""
+    result = playbook("site.yml", "--tags", phase)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     recap = [line for line in result.stdout.splitlines() if line.startswith("fl-site-")]
     assert len(recap) == 2 and all("changed=0" in line and "failed=0" in line for line in recap), recap
@@ -77,20 +75,7 @@ def test_one_phase_alone_runs_and_changes_nothing(phase):
 def report(extra_vars):
     """Run playbooks/surface_report.yml against the lab; return (returncode, output, report dir)."""
     out_dir = tempfile.mkdtemp(prefix="surface-report-")
-    extra = {"surface_report_dir": out_dir, **extra_vars}
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            os.environ["MOLECULE_INVENTORY_FILE"],
-            str(REPO / "playbooks" / "surface_report.yml"),
-            "-e",
-            json.dumps(extra),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = playbook("surface_report.yml", "-e", json.dumps({"surface_report_dir": out_dir, **extra_vars}))
     return result.returncode, result.stdout + result.stderr, Path(out_dir)
 
 
