@@ -55,18 +55,19 @@ DIRECTORY_IP = NETS["dir"][1] + ".5"
 FALLBACK_PLAYBOOK = "benchmarks/playbooks/server_firewall.yml"
 DEFAULT_PLAYBOOK = "playbooks/site.yml"
 
-# Repetitions, chosen so the full run stays within about 45 minutes on the 2-core CI machine: a 20-host
-# first converge of site.yml alone takes about 12 minutes there, a 1,000-rule firewalld loop about 7.
+# Repetitions, chosen so the full run stays within about 50 minutes on the 2-core CI machine: a 20-host
+# first converge of site.yml alone takes about 12 minutes there, its idempotent run about 6, a 1,000-rule
+# firewalld loop about 7. --sizes, --reps and --rules make a shorter run.
 # Per fleet size: fresh fleets for the first converge, then rounds of idempotent / --check / floor.
 FULL = {
     "sizes": {
-        1: {"first": 3, "rounds": 3, "check": True},
+        1: {"first": 2, "rounds": 3, "check": True},
         5: {"first": 1, "rounds": 2, "check": True},
         20: {"first": 1, "rounds": 1, "check": False},
     },
     "wins_size": 1,
     "wins_reps": 2,
-    "wins": ["base", "no pipelining", "fact cache", "no play facts", "gather_subset min+network"],
+    "wins": ["base", "no pipelining", "fact cache", "gather_subset min+network"],
     "rules": [10, 100, 1000],
     "fw_reps": 3,
     "fwd_reps": {1000: 1},
@@ -127,7 +128,9 @@ class Bench:
         self.cfg["fwd_reps"] = {int(k): v for k, v in self.cfg["fwd_reps"].items()}
         self.work = CACHE / ("bench-smoke" if args.smoke else "bench")
         if args.sizes:
-            self.cfg["sizes"] = {int(x): {"first": 1, "rounds": 1, "check": True} for x in args.sizes.split(",")}
+            known = {int(k): v for k, v in FULL["sizes"].items()}
+            default = {"first": 1, "rounds": 1, "check": True}
+            self.cfg["sizes"] = {int(x): dict(known.get(int(x), default)) for x in args.sizes.split(",")}
             self.cfg["wins_size"] = min(self.cfg["sizes"])
         if args.rules:
             self.cfg["rules"] = [int(x) for x in args.rules.split(",")]
@@ -501,6 +504,12 @@ class Bench:
         return files
 
     def converge(self):
+        if "converge" not in self.only:  # the cheap wins alone: one converged fleet, then the variants
+            n = self.cfg["wins_size"]
+            inv = self.fresh_servers(n)
+            self.playbook_run(self.playbook, inv, f"{n} hosts: first converge (untimed)", n)
+            self.wins(inv, n)
+            return
         out = {"playbook": self.playbook, "sizes": {}}
         self.results["sections"]["converge"] = out
         for n, plan in self.cfg["sizes"].items():
@@ -589,15 +598,9 @@ class Bench:
             for v in variants
         }
         # Warm the fact cache (the first run of a cache is an ordinary run).
-        if "fact cache" in variants:
-            self.playbook_run(playbooks["fact cache"], inv, f"{n} hosts: warm the fact cache", n, "fact cache")
-            self.playbook_run(
-                playbooks["fact cache + gather_subset"],
-                inv,
-                f"{n} hosts: warm the fact cache (subset)",
-                n,
-                "fact cache + gather_subset",
-            )
+        for v in variants:
+            if "fact cache" in v:
+                self.playbook_run(playbooks[v], inv, f"{n} hosts: warm the fact cache ({v})", n, v)
         for r in range(self.cfg["wins_reps"]):
             order = variants[r % len(variants) :] + variants[: r % len(variants)]
             for v in order:
@@ -806,6 +809,11 @@ class Bench:
             "Times: median (min–max, n runs). Ratios of two kinds of run: median of the ratios paired within a round.",
             "",
         ]
+        for mg in r.get("merged", []):
+            lines[0] += (
+                f" Re-measured in a second run at {mg['date']} (commit {mg['commit']}, load average at start "
+                f"{mg['machine']['load_average_at_start'][0]:.1f}): {', '.join(mg['replaced'])}."
+            )
         c = r["sections"].get("converge")
         if c:
             lines += [
@@ -888,17 +896,23 @@ class Bench:
             lines += ["", f"### Firewall apply: {f.get('error', 'no result')}"]
         ld = r["sections"].get("ldap")
         if ld:
+            runs = ld["runs"]
+            # What each costs beyond any task: minus the no-op task of the same round.
+            extra = {
+                k: stats([a - b for a, b in zip(runs[k], runs["noop"], strict=False) if a and b])
+                for k in ("module", "ldapsearch")
+            }
             lines += [
                 "",
                 f"### LDAP probe ({ld['directory']}: bind as the service account, search one user; "
                 f"{ld['reps']} rounds of one task each)",
                 "",
                 "| ldap_validate probe=search | ldapsearch task | no-op task | module / ldapsearch "
-                "| the same, no-op cost taken off both | ldapsearch inside the host |",
-                "|---|---|---|---|---|---|",
+                "| module minus no-op | ldapsearch minus no-op | ldapsearch inside the host |",
+                "|---|---|---|---|---|---|---|",
                 f"| {fmt(ld['module'], digits=2)} | {fmt(ld['ldapsearch'], digits=2)} | {fmt(ld['noop'], digits=2)} | "
-                f"{fmt_ratio(ld['module_over_ldapsearch'])} | {fmt_ratio(ld['net_module_over_ldapsearch'])} | "
-                f"{fmt(ld['ldapsearch_in_host'], digits=3)} |",
+                f"{fmt_ratio(ld['module_over_ldapsearch'])} | {fmt(extra['module'], digits=3)} | "
+                f"{fmt(extra['ldapsearch'], digits=3)} | {fmt(ld['ldapsearch_in_host'], digits=3)} |",
             ]
         if r["failures"]:
             lines += [
@@ -955,10 +969,13 @@ class Bench:
             if not self.args.keep:
                 self.teardown()
         self.results["seconds"] = round(time.monotonic() - start, 1)
-        md = self.markdown()
         dest = self.work if self.args.smoke else BENCH / "results"
         dest.mkdir(parents=True, exist_ok=True)
         stem = datetime.date.today().isoformat()
+        if self.args.merge:
+            stem = Path(self.args.merge).name.removesuffix(".json")
+            self.merge(Path(self.args.merge))
+        md = self.markdown()
         (dest / f"{stem}.json").write_text(json.dumps(self.results, indent=1) + "\n")
         (dest / f"{stem}.md").write_text(md)
         if not self.args.smoke and self.complete():
@@ -966,6 +983,43 @@ class Bench:
         print("\n" + md, flush=True)
         log(f"wrote {dest / stem}.json and .md in {self.results['seconds'] / 60:.1f} min")
         return 1 if self.results["failures"] or not self.complete() else 0
+
+    def merge(self, path):
+        """This run's parts replace the same parts of an earlier results file, which records the merge."""
+        base = json.loads(path.read_text())
+        new = self.results
+        replaced = []
+        for name, section in new["sections"].items():
+            if name == "converge" and "converge" in base["sections"]:
+                old = base["sections"]["converge"]
+                old["sizes"].update(section["sizes"])
+                old["sizes"] = dict(sorted(old["sizes"].items(), key=lambda kv: int(kv[0])))
+                replaced += [f"{n} hosts" for n in section["sizes"]]
+                sizes = old["sizes"]
+                lo, hi = min(sizes, key=int), max(sizes, key=int)
+                old["scale"] = {
+                    k: round(sizes[hi][k]["median"] / sizes[lo][k]["median"], 2)
+                    for k in ("first", "idempotent", "check", "floor")
+                    if sizes[hi].get(k) and sizes[lo].get(k)
+                }
+                old["scale_pair"] = f"{hi}:{lo}"
+            else:
+                base["sections"][name] = section
+                replaced.append(name)
+        base["failures"] = [f for f in base["failures"] if not any(f["run"].startswith(r) for r in replaced)] + new[
+            "failures"
+        ]
+        base.setdefault("merged", []).append(
+            {
+                "date": new["date"],
+                "commit": new["commit"],
+                "replaced": replaced,
+                "seconds": new["seconds"],
+                "machine": new["machine"],
+            }
+        )
+        base["seconds"] = round(base["seconds"] + new["seconds"], 1)
+        self.results = base
 
     @staticmethod
     def update_docs(md, stem):
@@ -998,6 +1052,15 @@ def environment():
         ).stdout.splitlines()[-1]
     if not os.environ.get("LAB_IMAGE"):
         e["LAB_IMAGE"] = tests_run.lab_image("bookworm", e)
+    # The collection from this checkout, through a link of the benchmark's own: tests/run.py points the shared
+    # link at whichever checkout ran last, and a run from another checkout must not swap the roles under test.
+    own = CACHE / "bench-collections"
+    link = own / "ansible_collections" / tests_run.GALAXY["namespace"] / tests_run.GALAXY["name"]
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not (link.is_symlink() and link.resolve() == REPO):
+        link.unlink(missing_ok=True)
+        link.symlink_to(REPO)
+    e["ANSIBLE_COLLECTIONS_PATH"] = str(own)
     os.environ.update(e)
 
 
@@ -1011,7 +1074,12 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="1 host, 10 rules, 1 repetition (make test runs this)")
     parser.add_argument("--only", default="", help="comma-separated sections: converge,wins,firewall,ldap")
     parser.add_argument("--keep", action="store_true", help="leave the lab running at the end")
-    parser.add_argument("--sizes", help="fleet sizes, e.g. 1,5,20")
+    parser.add_argument("--sizes", help="fleet sizes, e.g. 1,5,20 (the full run's repetitions for those sizes)")
+    parser.add_argument(
+        "--merge",
+        metavar="RESULTS_JSON",
+        help="put this run's fleet sizes and sections into an earlier results file (to re-measure a part)",
+    )
     parser.add_argument("--reps", type=int, help="repetitions of every timed run")
     parser.add_argument("--rules", help="source networks per listener, e.g. 10,100,1000")
     args = parser.parse_args()
