@@ -222,7 +222,7 @@ class Bench:
         if run.returncode != 0:
             return f"{p['name']}: {run.stderr.strip()}"
         state = ""
-        for _ in range(90):
+        for _attempt in range(90):
             state = subprocess.run(
                 ["podman", "exec", p["name"], "systemctl", "is-system-running"],
                 capture_output=True,
@@ -257,7 +257,7 @@ class Bench:
             check=True,
         )
         ip = p["networks"][0]["ip"]
-        for _ in range(60):
+        for _attempt in range(60):
             try:
                 with socket.create_connection((ip, 22), timeout=2) as sock:
                     if sock.recv(64).startswith(b"SSH-"):
@@ -289,7 +289,7 @@ class Bench:
             else []
         )
         self.remove(names)
-        for net, _ in NETS.values():
+        for net, _prefix in NETS.values():
             subprocess.run(["podman", "network", "rm", "-f", net], capture_output=True, check=False)
 
     def inventory(self, servers, extra=None):
