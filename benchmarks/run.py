@@ -662,14 +662,14 @@ class Bench:
                 )
                 role.append(res["seconds"] if res["rc"] == 0 else None)
                 if ruleset is None:
-                    _, p = self.ssh("fl-bench-fw", "cat /etc/hardened-flopsar/firewall.nft")
+                    _out, p = self.ssh("fl-bench-fw", "cat /etc/hardened-flopsar/firewall.nft")
                     ruleset = p.stdout
                     out["sizes"].setdefault(str(n), {})["ruleset_lines"] = len(ruleset.splitlines())
                 # raw nft -f of the same ruleset from the controller (one SSH session), and inside the host
                 self.ssh("fl-bench-fw", "nft delete table inet hardened_flopsar")
                 sec, p = self.ssh("fl-bench-fw", "nft -f -", stdin=ruleset)
                 nft.append(sec if p.returncode == 0 else None)
-                _, p = self.ssh(
+                _out, p = self.ssh(
                     "fl-bench-fw",
                     "nft delete table inet hardened_flopsar; s=$(date +%s%N); "
                     "nft -f /etc/hardened-flopsar/firewall.nft && echo $(( $(date +%s%N) - s ))",
@@ -753,7 +753,7 @@ class Bench:
             times[kind].append(t["seconds"] if t["status"] in ("ok", "changed") else None)
         # The same bind and search straight on the host, without Ansible: ldapsearch's own cost.
         quoted = ldapsearch.replace("(uid=alice)", "'(uid=alice)'")
-        _, p = self.ssh(
+        _out, p = self.ssh(
             host,
             f"export LDAPTLS_CACERT=/etc/ssl/certs/lab-directory.pem; for i in $(seq {reps}); do "
             f"s=$(date +%s%N); {quoted} >/dev/null || exit 1; echo $(( $(date +%s%N) - s )); done",
