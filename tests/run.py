@@ -11,6 +11,7 @@ already bootstrapped the machine (tests/lab/bootstrap.sh).
 """
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -68,8 +69,12 @@ def env():
 
 
 def collections_path():
-    """<cache>/collections/ansible_collections/<ns>/<name> -> this checkout."""
-    root = CACHE / "collections"
+    """<cache>/collections/<checkout>/ansible_collections/<ns>/<name> -> this checkout.
+
+    One link per checkout: two checkouts running at once (CI beside a developer's tree, a benchmark)
+    must not swap a shared link under each other's running ansible-playbook.
+    """
+    root = CACHE / "collections" / hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
     link = root / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.is_symlink() and link.resolve() != REPO:
