@@ -812,7 +812,8 @@ class Bench:
         for mg in r.get("merged", []):
             lines[0] += (
                 f" Re-measured in a second run at {mg['date']} (commit {mg['commit']}, load average at start "
-                f"{mg['machine']['load_average_at_start'][0]:.1f}): {', '.join(mg['replaced'])}."
+                f"{mg['machine']['load_average_at_start'][0]:.1f}, {mg['seconds'] / 60:.0f} min): "
+                f"{', '.join(mg['replaced'])}."
             )
         c = r["sections"].get("converge")
         if c:
@@ -1018,7 +1019,6 @@ class Bench:
                 "machine": new["machine"],
             }
         )
-        base["seconds"] = round(base["seconds"] + new["seconds"], 1)
         self.results = base
 
     @staticmethod
