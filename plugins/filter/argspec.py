@@ -8,11 +8,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.hardened.flopsar.plugins.module_utils import argspec_survey
 
 
-def argspec_to_survey(documents, variables, name="", description="", entry_point="main"):
+def argspec_to_survey(documents, variables, name="", description="", entry_point="main", inventory_variables=None):
     if isinstance(documents, dict):
         documents = [documents]
     try:
-        return argspec_survey.survey_spec(list(documents), list(variables), name, description, entry_point)
+        return argspec_survey.survey_spec(
+            list(documents), list(variables), name, description, entry_point, list(inventory_variables or [])
+        )
     except argspec_survey.SurveyError as exc:
         raise AnsibleFilterError("argspec_to_survey: %s" % exc) from exc
 

@@ -2,30 +2,38 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """AWX / Automation Platform survey specs from roles' argument specs (one source of truth).
 
-A survey question is generated from a role option (``meta/argument_specs.yml``)::
+AWX sends every question's default with every launch, as job extra vars, and extra vars beat the
+inventory. So a survey asks per-job choices only, and this module refuses anything else. An option
+may be a question only when all of these hold (``askable``):
+
+* it is a per-job choice: how this job runs and checks, never what a host ends up as. Such options
+  are named ``*_timeout`` or ``*_probe``, or belong to a playbook's own variables (``surface_report_*``).
+  Everything else (listeners, addresses, source networks, egress policy, DNS/NTP servers, TLS mode,
+  packages, policies) is a site setting and lives in the inventory;
+* it is not a secret (``no_log`` or a secret-looking name): secrets come from credentials;
+* it has a default a survey can send: not empty, not ``None``, not a Jinja template, not a list or
+  a dict (an empty answer arrives as ``None`` under ansible-core 2.19);
+* the inventory AWX is given does not set it (``inventory_variables``).
+
+A question is generated from the option::
 
     str, path, raw           -> text
     int                      -> integer
     float                    -> float
     bool                     -> multiplechoice "yes" / "no" (the roles apply ``| bool``)
-    list of scalars          -> textarea, items separated by commas (the roles split them)
     choices                  -> multiplechoice of the choices
-    no_log, or a secret name -> password, never with a default
 
-``required`` and ``default`` come from the spec; a default that is a Jinja template (resolved on the
-controller at run time) is left out, so the role computes it. Options a survey cannot express
-(dicts, lists of dicts) are refused with an error that names them.
-
-Pure functions only: no Ansible imports, no I/O.
+``required`` and ``default`` come from the spec. Pure functions only: no Ansible imports, no I/O.
 """
 
 from __future__ import absolute_import, division, print_function
 
 import re
 
-SECRET_NAME = re.compile(r"password|passphrase|secret|token|private_key|key_content", re.IGNORECASE)
+SECRET_NAME = re.compile(r"password|passphrase|secret|token|private_key|key_content|api_key", re.IGNORECASE)
+# The options that are per-job choices (see the module's docstring); every other option is a site setting.
+PER_JOB_NAME = re.compile(r"^surface_report_|_timeout$|_probe$")
 BOOL_CHOICES = ["yes", "no"]
-SCALAR_ELEMENTS = (None, "str", "path", "raw", "int", "float")
 TEXT_TYPES = ("str", "path", "raw")
 # Ansible documentation markup: C(x), O(x), V(x), M(x), I(x), B(x), U(x), E(x), P(x), L(text,url).
 _MARKUP = re.compile(r"\b([COVMIBUEP])\(([^()]*)\)")
@@ -35,7 +43,7 @@ OVERRIDABLE = ("question_name", "question_description", "required")
 
 
 class SurveyError(ValueError):
-    """An option the survey cannot express, or a variable no argument spec declares."""
+    """An option a survey may not ask, or a variable no argument spec declares."""
 
 
 def merge_options(documents, entry_point="main"):
@@ -79,9 +87,7 @@ def survey_type(name, spec):
     """The survey question type for an option, or SurveyError when a survey cannot express it."""
     kind = spec.get("type", "str")
     if is_secret(name, spec):
-        if kind not in TEXT_TYPES:
-            raise SurveyError("%s: a secret must be a string to be a password question, not %s" % (name, kind))
-        return "password"
+        raise SurveyError("%s is a secret: it comes from a credential, never from a survey" % name)
     if spec.get("choices"):
         return "multiplechoice"
     if kind == "bool":
@@ -90,13 +96,30 @@ def survey_type(name, spec):
         return "integer"
     if kind == "float":
         return "float"
-    if kind == "list":
-        if spec.get("elements") not in SCALAR_ELEMENTS:
-            raise SurveyError("%s: a list of %s cannot be a survey answer" % (name, spec.get("elements")))
-        return "textarea"
     if kind in TEXT_TYPES:
         return "text"
     raise SurveyError("%s: an option of type %s cannot be a survey answer" % (name, kind))
+
+
+def is_empty(value):
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
+
+
+def askable(name, spec, inventory_variables=()):
+    """Refuse (SurveyError) an option a survey may not ask; see the module's docstring for the rule."""
+    if is_secret(name, spec):
+        raise SurveyError("%s is a secret: it comes from a credential, never from a survey" % name)
+    if not PER_JOB_NAME.search(name):
+        raise SurveyError(
+            "%s is a site setting: it belongs to the inventory (a survey default would override it on every launch)"
+            % name
+        )
+    if name in set(inventory_variables or ()):
+        raise SurveyError("%s is set by the inventory: a survey default would override it on every launch" % name)
+    default = spec.get("default")
+    if is_empty(default) or is_template(default) or isinstance(default, (list, tuple, dict)):
+        raise SurveyError("%s has no default a survey can send (empty, a template, a list or a dict)" % name)
+    survey_type(name, spec)
 
 
 def survey_choices(spec):
@@ -107,11 +130,9 @@ def survey_choices(spec):
 
 
 def answer(value):
-    """A value as a survey answer: booleans as yes/no, lists as comma-separated text, numbers kept."""
+    """A value as a survey answer: booleans as yes/no, numbers kept, the rest as text."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(answer(v) for v in value)
     if isinstance(value, (int, float)):
         return value
     return "" if value is None else str(value)
@@ -134,17 +155,18 @@ def question(name, spec, overrides=None):
     if kind == "multiplechoice":
         out["choices"] = survey_choices(spec)
     default = spec.get("default")
-    if kind == "password":
-        out["default"] = ""  # a secret's default never goes into AWX
-    elif default is not None and not is_template(default):
+    if default is not None and not is_template(default):
         out["default"] = answer(default)
         if kind == "multiplechoice":  # AWX requires the default to be one of the choices, as text
             out["default"] = str(out["default"])
     return out
 
 
-def survey_spec(documents, variables, name="", description="", entry_point="main"):
-    """An AWX survey spec for ``variables`` (names, or dicts with ``variable`` and overrides)."""
+def survey_spec(documents, variables, name="", description="", entry_point="main", inventory_variables=()):
+    """An AWX survey spec for ``variables`` (names, or dicts with ``variable`` and overrides).
+
+    Each variable must be ``askable``; ``inventory_variables`` names what the job's inventory sets.
+    """
     options = merge_options(documents, entry_point)
     questions = []
     seen = set()
@@ -158,5 +180,6 @@ def survey_spec(documents, variables, name="", description="", entry_point="main
         if var in seen:
             raise SurveyError("%s is asked twice" % var)
         seen.add(var)
+        askable(var, options[var], inventory_variables)
         questions.append(question(var, options[var], overrides))
     return {"name": name, "description": description, "spec": questions}

@@ -2,7 +2,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hardened.flopsar.plugins.filter.argspec import FilterModule
 
-DOC = {"argument_specs": {"main": {"options": {"x_port": {"type": "int", "default": 9000}}}}}
+DOC = {"argument_specs": {"main": {"options": {"x_timeout": {"type": "int", "default": 9000}}}}}
 
 
 def test_filter_is_registered():
@@ -11,17 +11,22 @@ def test_filter_is_registered():
 
 def test_one_document_or_a_list():
     survey = FilterModule().filters()["argspec_to_survey"]
-    assert survey(DOC, ["x_port"]) == survey([DOC], ["x_port"])
-    assert survey(DOC, ["x_port"], "Deploy")["spec"] == [
+    assert survey(DOC, ["x_timeout"]) == survey([DOC], ["x_timeout"])
+    assert survey(DOC, ["x_timeout"], "Deploy")["spec"] == [
         {
-            "variable": "x_port",
-            "question_name": "x_port",
+            "variable": "x_timeout",
+            "question_name": "x_timeout",
             "question_description": "",
             "required": False,
             "type": "integer",
             "default": 9000,
         }
     ]
+
+
+def test_inventory_variables_are_refused():
+    with pytest.raises(AnsibleFilterError, match="x_timeout is set by the inventory"):
+        FilterModule().filters()["argspec_to_survey"]([DOC], ["x_timeout"], "", "", "main", ["x_timeout"])
 
 
 def test_errors_are_filter_errors():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible.errors import AnsibleFilterError
 from ansible_collections.hardened.flopsar.plugins.filter.argspec import argspec_to_survey
 
 REPO = Path(__file__).resolve().parents[4]
@@ -35,20 +36,27 @@ for doc in DOCS:
 TEMPLATES = load_vars("awx/job_templates.yml")["awx_job_templates"]
 CREDENTIAL_TYPES = load_vars("awx/credential_types.yml")["awx_credential_types"]
 
-SURVEY_TYPE = {"str": "text", "path": "text", "int": "integer", "float": "float", "list": "textarea"}
+SURVEY_TYPE = {"str": "text", "path": "text", "int": "integer", "float": "float"}
+EXAMPLE_INVENTORY = yaml.safe_load((REPO / "docs" / "examples" / "inventory.yml").read_text())
+
+
+def inventory_variables(group):
+    """Every variable a group of an inventory (and its children and hosts) sets."""
+    names = set((group or {}).get("vars") or {})
+    for host in ((group or {}).get("hosts") or {}).values():
+        names |= set(host or {})
+    for child in ((group or {}).get("children") or {}).values():
+        names |= inventory_variables(child)
+    return names
 
 
 def expected(name, option):
     """The question type, choices and default an option must have, from its spec alone."""
     kind = option.get("type", "str")
-    if option.get("no_log"):
-        return "password", None, ""
     if option.get("choices"):
         return "multiplechoice", [str(c) for c in option["choices"]], str(option["default"])
     if kind == "bool":
         return "multiplechoice", ["yes", "no"], "yes" if option["default"] else "no"
-    if kind == "list":
-        return "textarea", None, ", ".join(str(v) for v in option["default"])
     return SURVEY_TYPE[kind], None, option["default"]
 
 
@@ -82,6 +90,39 @@ def test_every_survey_question_matches_its_argument_spec(template):
         assert q["required"] == bool(option.get("required", False)), q["variable"]
         if choices:
             assert q["default"] in choices
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=[t["key"] for t in TEMPLATES])
+def test_no_question_can_override_an_inventory_variable_and_none_has_an_empty_default(template):
+    """AWX sends every default with every launch; extra vars beat the inventory."""
+    survey = argspec_to_survey(DOCS, template["survey"])
+    asked = {q["variable"] for q in survey["spec"]}
+    site = inventory_variables(EXAMPLE_INVENTORY["all"])
+    assert {"firewall_dns_servers", "server_tls_mode", "server_ui_sources"} <= site  # the example sets them
+    assert asked & site == set()
+    # Whatever a real inventory sets, the generator refuses to ask it.
+    with pytest.raises(AnsibleFilterError, match="is set by the inventory"):
+        argspec_to_survey(DOCS, template["survey"], "", "", "main", sorted(asked)[:1])
+    for q in survey["spec"]:
+        assert "default" in q and q["default"] not in ("", None), q["variable"]
+
+
+def test_no_site_setting_of_any_role_can_become_a_question():
+    """Every role option that is not a per-job choice is refused, whatever its type or default."""
+    askable = set()
+    for name in OPTIONS:
+        try:
+            argspec_to_survey(DOCS, [name])
+            askable.add(name)
+        except AnsibleFilterError:
+            pass
+    assert askable <= {n for n in OPTIONS if n.endswith(("_timeout", "_probe")) or n.startswith("surface_report_")}
+    assert {
+        "firewall_dns_servers",
+        "firewall_ntp_servers",
+        "firewall_strict_egress",
+        "server_tls_mode",
+    } & askable == set()
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t["key"] for t in TEMPLATES])

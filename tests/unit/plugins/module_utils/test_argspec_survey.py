@@ -1,6 +1,7 @@
 import pytest
 from ansible_collections.hardened.flopsar.plugins.module_utils.argspec_survey import (
     SurveyError,
+    askable,
     merge_options,
     plain_text,
     question,
@@ -22,8 +23,6 @@ def spec(**options):
         ({"default": "implicit str"}, "text", "implicit str"),
         ({"type": "int", "default": 9443}, "integer", 9443),
         ({"type": "float", "default": 0.5}, "float", 0.5),
-        ({"type": "list", "elements": "str", "default": NETS}, "textarea", ", ".join(NETS)),
-        ({"type": "list", "elements": "str", "default": []}, "textarea", ""),
     ],
 )
 def test_types_and_defaults(option, kind, default):
@@ -59,26 +58,24 @@ def test_int_choices_become_strings():
         ("server_tls_key_content", {"type": "str", "default": "", "no_log": True}),
         ("anything_secret", {"type": "str", "default": "do-not-copy"}),
         ("api_token", {"type": "str"}),
+        ("crowdsec_bouncer_api_key", {"type": "str", "default": "abc"}),
+        ("x_API_KEY", {"type": "str", "default": "abc"}),
         ("x_passphrase", {"type": "str", "default": "s3cr3t"}),
         ("plain_name", {"type": "str", "default": "s3cr3t", "no_log": True}),
     ],
 )
-def test_secrets_are_passwords_without_default(name, option):
-    q = question(name, option)
-    assert q["type"] == "password"
-    assert q["default"] == ""
-
-
-def test_secret_that_is_not_a_string_is_refused():
-    with pytest.raises(SurveyError, match="x_password: a secret must be a string"):
-        question("x_password", {"type": "dict", "no_log": True})
+def test_secrets_are_never_questions(name, option):
+    with pytest.raises(SurveyError, match=f"{name} is a secret: it comes from a credential"):
+        question(name, option)
+    with pytest.raises(SurveyError, match="is a secret"):
+        askable(name, option)
 
 
 @pytest.mark.parametrize(
     ("option", "message"),
     [
         ({"type": "dict", "default": {}}, "an option of type dict"),
-        ({"type": "list", "elements": "dict", "default": []}, "a list of dict"),
+        ({"type": "list", "elements": "str", "default": NETS}, "an option of type list"),
     ],
 )
 def test_inexpressible_options_are_refused(option, message):
@@ -134,12 +131,14 @@ def test_merge_options_refuses_a_non_mapping():
 
 
 def test_survey_spec_keeps_order_and_names():
-    docs = [spec(x_b={"type": "int", "default": 1}, x_a={"type": "bool", "default": True})]
-    out = survey_spec(docs, ["x_a", {"variable": "x_b", "question_name": "B"}], "Deploy", "The deployment")
+    docs = [spec(x_b_timeout={"type": "int", "default": 1}, x_a_probe={"type": "bool", "default": True})]
+    out = survey_spec(
+        docs, ["x_a_probe", {"variable": "x_b_timeout", "question_name": "B"}], "Deploy", "The deployment"
+    )
     assert out["name"] == "Deploy" and out["description"] == "The deployment"
     assert [(q["variable"], q["question_name"], q["type"]) for q in out["spec"]] == [
-        ("x_a", "x_a", "multiplechoice"),
-        ("x_b", "B", "integer"),
+        ("x_a_probe", "x_a_probe", "multiplechoice"),
+        ("x_b_timeout", "B", "integer"),
     ]
 
 
@@ -147,10 +146,56 @@ def test_survey_spec_keeps_order_and_names():
     ("variables", "message"),
     [
         (["x_missing"], "x_missing is not declared by any argument spec"),
-        (["x_a", "x_a"], "x_a is asked twice"),
+        (["x_a_probe", "x_a_probe"], "x_a_probe is asked twice"),
         ([{"question_name": "no variable"}], "needs a name"),
     ],
 )
 def test_survey_spec_errors(variables, message):
     with pytest.raises(SurveyError, match=message):
-        survey_spec([spec(x_a={"type": "str"})], variables)
+        survey_spec([spec(x_a_probe={"type": "str", "default": "search"})], variables)
+
+
+@pytest.mark.parametrize(
+    ("name", "option", "message"),
+    [
+        # Site settings: what a host ends up as belongs to the inventory.
+        ("firewall_dns_servers", {"type": "list", "elements": "str", "default": []}, "is a site setting"),
+        ("firewall_strict_egress", {"type": "bool", "default": True}, "is a site setting"),
+        ("server_tls_mode", {"type": "str", "choices": ["internal_ca", "provided"], "default": "internal_ca"}, "site"),
+        ("server_ui_sources", {"type": "list", "elements": "str", "default": NETS}, "is a site setting"),
+        ("server_otlp_enabled", {"type": "bool", "default": False}, "is a site setting"),
+        # Per-job names, but nothing a survey can send.
+        ("x_probe", {"type": "str", "default": ""}, "has no default a survey can send"),
+        ("x_probe", {"type": "str"}, "has no default a survey can send"),
+        ("x_timeout", {"type": "int", "default": "{{ other }}"}, "has no default a survey can send"),
+        ("surface_report_dir", {"type": "str", "default": ""}, "has no default a survey can send"),
+        ("x_probe", {"type": "list", "elements": "str", "default": ["a"]}, "has no default a survey can send"),
+        ("x_timeout_password", {"type": "str", "default": "x"}, "is a secret"),
+    ],
+)
+def test_only_per_job_choices_with_a_default_are_askable(name, option, message):
+    with pytest.raises(SurveyError, match=message):
+        askable(name, option)
+    with pytest.raises(SurveyError, match=message):
+        survey_spec([spec(**{name: option})], [name])
+
+
+def test_a_variable_the_inventory_sets_is_refused():
+    docs = [spec(ldap_probe={"type": "str", "choices": ["none", "search"], "default": "search"})]
+    assert survey_spec(docs, ["ldap_probe"], inventory_variables=["firewall_dns_servers"])["spec"]
+    with pytest.raises(SurveyError, match="ldap_probe is set by the inventory"):
+        survey_spec(docs, ["ldap_probe"], inventory_variables=["ldap_probe"])
+
+
+@pytest.mark.parametrize(
+    ("name", "option", "default"),
+    [
+        ("ldap_probe", {"type": "str", "choices": ["none", "search"], "default": "search"}, "search"),
+        ("server_start_timeout", {"type": "int", "default": 30}, 30),
+        ("surface_report_fail_on_drift", {"type": "bool", "default": False}, "no"),
+        ("surface_report_hosts", {"type": "str", "default": "flopsar_servers"}, "flopsar_servers"),
+    ],
+)
+def test_per_job_choices_are_asked_with_their_default(name, option, default):
+    (q,) = survey_spec([spec(**{name: option})], [name])["spec"]
+    assert q["default"] == default
