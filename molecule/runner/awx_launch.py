@@ -45,15 +45,6 @@ def survey_module(source):
     return module
 
 
-def inventory_variables(group):
-    names = set((group or {}).get("vars") or {})
-    for host in ((group or {}).get("hosts") or {}).values():
-        names |= set(host or {})
-    for child in ((group or {}).get("children") or {}).values():
-        names |= inventory_variables(child)
-    return names
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", type=Path, required=True)
@@ -74,12 +65,13 @@ def main():
     specs = [load(p) for p in sorted(src.glob("roles/*/meta/argument_specs.yml"))]
     specs.append(load(src / "playbooks/awx/surface_report_specs.yml"))
     inventory = load(args.inventory)
-    survey = survey_module(src).survey_spec(
+    survey_lib = survey_module(src)
+    survey = survey_lib.survey_spec(
         specs,
         template["survey"],
         template["name"],
         entry_point="main",
-        inventory_variables=sorted(inventory_variables(inventory.get("all"))),
+        inventory_variables=sorted(survey_lib.inventory_variables(inventory.get("all"))),
     )
 
     if args.data.exists():

@@ -162,6 +162,17 @@ def question(name, spec, overrides=None):
     return out
 
 
+def inventory_variables(group):
+    """Every variable an inventory group in YAML inventory form (its vars, hosts and children) sets."""
+    group = group or {}
+    names = set(group.get("vars") or {})
+    for host in (group.get("hosts") or {}).values():
+        names |= set(host or {})
+    for child in (group.get("children") or {}).values():
+        names |= inventory_variables(child)
+    return names
+
+
 def survey_spec(documents, variables, name="", description="", entry_point="main", inventory_variables=()):
     """An AWX survey spec for ``variables`` (names, or dicts with ``variable`` and overrides).
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hardened.flopsar.plugins.filter.argspec import argspec_to_survey
+from ansible_collections.hardened.flopsar.plugins.module_utils.argspec_survey import inventory_variables
 
 REPO = Path(__file__).resolve().parents[4]
 PLAYBOOK = yaml.safe_load((REPO / "playbooks" / "awx.yml").read_text())[0]
@@ -38,16 +39,6 @@ CREDENTIAL_TYPES = load_vars("awx/credential_types.yml")["awx_credential_types"]
 
 SURVEY_TYPE = {"str": "text", "path": "text", "int": "integer", "float": "float"}
 EXAMPLE_INVENTORY = yaml.safe_load((REPO / "docs" / "examples" / "inventory.yml").read_text())
-
-
-def inventory_variables(group):
-    """Every variable a group of an inventory (and its children and hosts) sets."""
-    names = set((group or {}).get("vars") or {})
-    for host in ((group or {}).get("hosts") or {}).values():
-        names |= set(host or {})
-    for child in ((group or {}).get("children") or {}).values():
-        names |= inventory_variables(child)
-    return names
 
 
 def expected(name, option):

@@ -2,6 +2,7 @@ import pytest
 from ansible_collections.hardened.flopsar.plugins.module_utils.argspec_survey import (
     SurveyError,
     askable,
+    inventory_variables,
     merge_options,
     plain_text,
     question,
@@ -199,3 +200,13 @@ def test_a_variable_the_inventory_sets_is_refused():
 def test_per_job_choices_are_asked_with_their_default(name, option, default):
     (q,) = survey_spec([spec(**{name: option})], [name])["spec"]
     assert q["default"] == default
+
+
+def test_inventory_variables_of_groups_children_and_hosts():
+    inventory = {
+        "vars": {"a_x": 1},
+        "hosts": {"h1": {"a_y": 2}, "h2": None},
+        "children": {"g": {"vars": {"a_z": 3}, "children": {"k": {"hosts": {"h3": {"a_w": 4}}}}}},
+    }
+    assert inventory_variables(inventory) == {"a_x", "a_y", "a_z", "a_w"}
+    assert inventory_variables(None) == set()
