@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.serialization import Encoding
 from labprobe import CLOSED, FILTERED, OPEN, tcp_states, tls_handshake
 
 SERVER, CLIENT = "fl-run-server", "fl-run-client"
@@ -19,6 +20,7 @@ RUNNER = Path("/var/tmp/fl-run-awx")  # noqa: S108 (the lab is locked; the job u
 INSTALLED = RUNNER / "collections" / "ansible_collections" / "hardened" / "flopsar"
 JOBS = ("deploy", "redeploy", "deploy_tls", "report")
 REPORT = RUNNER / "report"
+PEM = Encoding.PEM
 
 
 def data(ident):
@@ -170,3 +172,16 @@ def test_listeners_answer_from_the_client(lab):
     assert states[(APP, 9000)] == OPEN
     assert states[(MGMT, 9443)] == OPEN
     assert states[(APP, 9443)] != OPEN and states[(MGMT, 9000)] != OPEN
+
+
+def test_the_local_api_certificate_comes_from_the_same_ca(lab):
+    """The crowdsec role uses the one PKI too: its Local API's certificate is signed by the CA on the CA host."""
+    from cryptography import x509
+
+    hs = tls_handshake(lab(CLIENT), APP, 8080, server_name=SERVER)
+    assert hs.ok, hs.error
+    ca = x509.load_pem_x509_certificate(lab(SERVER).file("/etc/hardened-flopsar/pki/ca.crt").content)
+    leaf = hs.certificates()[0]
+    assert leaf.issuer == ca.subject
+    leaf.verify_directly_issued_by(ca)
+    assert lab(SERVER).file("/etc/crowdsec/tls/ca.crt").content_string.strip() == ca.public_bytes(PEM).decode().strip()
