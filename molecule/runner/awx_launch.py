@@ -14,7 +14,7 @@ The survey comes from the collection's own generator and job template list (play
 job gets exactly what playbooks/awx.yml would configure. Usage:
 
   awx_launch.py --source CHECKOUT --data DIR --template deploy --inventory FILE --ssh-key FILE
-                [--credential tls=inputs.yml] [--answer var=value] [--envvar NAME=value]
+                [--credential tls=inputs.yml] [--answer var=value] [--envvar NAME=value] [--tags TAGS]
 """
 
 import argparse
@@ -56,6 +56,7 @@ def main():
     parser.add_argument("--credential", action="append", default=[])
     parser.add_argument("--answer", action="append", default=[])
     parser.add_argument("--envvar", action="append", default=[])
+    parser.add_argument("--tags", default="", help="the launch's answer to 'tags' (ask_tags_on_launch)")
     args = parser.parse_args()
     src = args.source
 
@@ -101,8 +102,9 @@ def main():
         path.write_text(yaml.safe_dump(injected))
         path.chmod(0o440)
         cmdline += ["-e", f"@{path}"]
-    if template["job_tags"]:
-        cmdline += ["--tags", template["job_tags"]]
+    tags = args.tags or template["job_tags"]
+    if tags:
+        cmdline += ["--tags", tags]
     if cmdline:
         (args.data / "env" / "cmdline").write_text(" ".join(cmdline))
     envvars = dict(item.split("=", 1) for item in args.envvar)
