@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Prepare an ansible-runner private data directory the way AWX 24.6 launches a job template.
 
 Read from ansible/awx (docs: /work/shared/reference/awx.md):
