@@ -11,12 +11,14 @@ already bootstrapped the machine (tests/lab/bootstrap.sh).
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -139,7 +141,7 @@ def offline(cmd):
 def stage_build(tally):
     start = time.monotonic()
     out = CACHE / "build"
-    rc, _ = build_artifact(out)
+    rc = build_artifact(out)[0]
     problems = []
     if rc == 0:
         artifact = next(out.glob("*.tar.gz"))
@@ -282,7 +284,7 @@ def stage_publish(tally):
     if run([REPO / "tests" / "lab" / "bootstrap.sh", "publish-venv"]) != 0:
         tally.add("publish: publishing virtualenv", 0, 1, 0)
         return
-    _, artifact = build_artifact(work / "dist")
+    artifact = build_artifact(work / "dist")[1]
     if not artifact:
         tally.add("publish: build", 0, 1, 0)
         return
@@ -404,16 +406,48 @@ def lab_image(release, e):
     ).stdout.strip()
 
 
-def run_scenario(tally, name, e, label):
-    xml = RESULTS / ("molecule-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in label) + ".xml")
+# How many scenarios run at once (FLOPSAR_MOLECULE_JOBS). Each scenario has its own container names,
+# networks and subnets, so their lifecycles are independent; two at a time fit this 2-core machine.
+MOLECULE_JOBS = max(1, int(os.environ.get("FLOPSAR_MOLECULE_JOBS", "2")))
+PRINT_LOCK = threading.Lock()
+
+
+def run_scenario(tally, name, e, label, alone=False):
+    """`molecule test -s name`, its output captured to a log and printed whole when it ends (scenarios
+    run side by side would interleave their lines otherwise); alone, its output streams as it comes."""
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in label)
+    xml, log = RESULTS / f"molecule-{slug}.xml", RESULTS / f"molecule-{slug}.log"
     xml.unlink(missing_ok=True)
-    e["PYTEST_ADDOPTS"] = f"-p no:cacheprovider --junitxml={xml}"
+    e = {**e, "PYTEST_ADDOPTS": f"-p no:cacheprovider --junitxml={xml}"}
+    with PRINT_LOCK:
+        print(f"+ molecule test -s {name}  ({label}: output in {log} until it ends)", flush=True)
     start = time.monotonic()
-    rc = run(["molecule", "test", "-s", name], env=e)
+    if alone:
+        rc = run(["molecule", "test", "-s", name], env=e)
+    else:
+        with log.open("w") as out:
+            try:
+                rc = subprocess.run(
+                    ["molecule", "test", "-s", name], env=e, stdout=out, stderr=subprocess.STDOUT, check=False
+                ).returncode
+            except OSError as exc:
+                out.write(f"cannot run molecule: {exc}\n")
+                rc = 127
     seconds = time.monotonic() - start
     passed, failed = junit_counts(xml)
-    tally.add(f"molecule {label}: lifecycle", int(rc == 0), int(rc != 0), seconds)
-    tally.add(f"molecule {label}: verify tests", passed, failed, 0)
+    with PRINT_LOCK:
+        if not alone:
+            print(f"\n=== molecule {label}: output\n{log.read_text(errors='replace')}", flush=True)
+        tally.add(f"molecule {label}: lifecycle", int(rc == 0), int(rc != 0), seconds)
+        tally.add(f"molecule {label}: verify tests", passed, failed, 0)
+
+
+def run_scenarios(tally, jobs, e):
+    """Each (name, label) of jobs, MOLECULE_JOBS at a time."""
+    alone = MOLECULE_JOBS == 1 or len(jobs) == 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=MOLECULE_JOBS) as pool:
+        for future in [pool.submit(run_scenario, tally, name, e, label, alone) for name, label in jobs]:
+            future.result()
 
 
 def stage_molecule(tally, names):
@@ -424,13 +458,12 @@ def stage_molecule(tally, names):
         [REPO / "tests/standin/build-deb.sh", CACHE / "packages"], capture_output=True, text=True, check=True, env=e
     ).stdout.splitlines()[-1]
     e["LAB_IMAGE"] = os.environ.get("LAB_IMAGE") or lab_image("bookworm", e)
-    for name in names or scenarios():
-        run_scenario(tally, name, e, name)
+    run_scenarios(tally, [(name, name) for name in names or scenarios()], e)
     if not names and not os.environ.get("LAB_IMAGE"):
+        # After the others: a re-run shares its scenario's names and networks.
         for release, extra in OTHER_RELEASES.items():
             e["LAB_IMAGE"] = lab_image(release, e)
-            for name in extra:
-                run_scenario(tally, name, e, f"{name} ({release})")
+            run_scenarios(tally, [(name, f"{name} ({release})") for name in extra], e)
     # Only this run's scenarios: another run (a second checkout, a benchmark) may own the rest.
     leftovers = []
     for name in names or scenarios():
