@@ -42,6 +42,11 @@ def link(root, repo=REPO):
     return root
 
 
+def checkout_key(repo=REPO):
+    """A short name for a checkout, for what each checkout keeps apart under the cache directory."""
+    return hashlib.sha256(str(repo).encode()).hexdigest()[:12]
+
+
 def checkout_root(cache, repo=REPO):
     """The collections root of this checkout under the cache directory (FLOPSAR_CACHE), linked."""
-    return link(Path(cache) / "collections" / hashlib.sha256(str(repo).encode()).hexdigest()[:12], repo)
+    return link(Path(cache) / "collections" / checkout_key(repo), repo)

@@ -361,8 +361,11 @@ def stage_unit(tally):
 
 
 def stage_sanity(tally):
-    """ansible-test sanity on a copy of the tracked tree under ansible_collections/<ns>/<name>."""
-    tree = CACHE / "sanity" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    """ansible-test sanity on a copy of the tracked tree under ansible_collections/<ns>/<name>, one copy per
+    checkout (a second checkout's run must not rewrite the tree under this one's)."""
+    tree = (
+        CACHE / "sanity" / collection_link.checkout_key() / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    )
     tree.mkdir(parents=True, exist_ok=True)
     for child in tree.iterdir():
         if child.name != "tests":
