@@ -1052,15 +1052,9 @@ def environment():
         ).stdout.splitlines()[-1]
     if not os.environ.get("LAB_IMAGE"):
         e["LAB_IMAGE"] = tests_run.lab_image("bookworm", e)
-    # The collection from this checkout, through a link of the benchmark's own: tests/run.py points the shared
-    # link at whichever checkout ran last, and a run from another checkout must not swap the roles under test.
-    own = CACHE / "bench-collections"
-    link = own / "ansible_collections" / tests_run.GALAXY["namespace"] / tests_run.GALAXY["name"]
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not (link.is_symlink() and link.resolve() == REPO):
-        link.unlink(missing_ok=True)
-        link.symlink_to(REPO)
-    e["ANSIBLE_COLLECTIONS_PATH"] = str(own)
+    # The collection from this checkout, through a link of the benchmark's own (tests/collection_link.py): a run
+    # of the tests beside it must not swap the roles under test.
+    e["ANSIBLE_COLLECTIONS_PATH"] = str(tests_run.collection_link.link(CACHE / "bench-collections"))
     os.environ.update(e)
 
 

@@ -1,6 +1,6 @@
 """Run the collection's checks stage by stage and print one summary.
 
-    tests/run.py [lint|build|unit|sanity|molecule|bench_smoke|all] [--scenario NAME ...]
+    tests/run.py [lint|build|publish|unit|sanity|molecule|bench_smoke|all] [--scenario NAME ...]
 
 Each stage prints its own output and duration. Test counts come from pytest's
 JUnit XML (unit tests and every scenario's testinfra tests); a check that is
@@ -11,24 +11,30 @@ already bootstrapped the machine (tests/lab/bootstrap.sh).
 """
 
 import argparse
-import hashlib
+import concurrent.futures
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import collection_link
+
+REPO = collection_link.REPO
 CACHE = Path(os.environ.get("FLOPSAR_CACHE", "/var/tmp/hardened-flopsar"))
 VENV_BIN = Path(sys.executable).parent
 RESULTS = CACHE / "results"
-GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
-FQCN = f"{GALAXY['namespace']}.{GALAXY['name']}"
+GALAXY = collection_link.GALAXY
+FQCN = collection_link.FQCN
 
 # Paths that must never ship in the built collection.
 NOT_IN_ARTIFACT = (".ci/", "molecule/", "tests/", "benchmarks/", "Makefile", "requirements.txt", ".github/")
@@ -69,19 +75,8 @@ def env():
 
 
 def collections_path():
-    """<cache>/collections/<checkout>/ansible_collections/<ns>/<name> -> this checkout.
-
-    One link per checkout: two checkouts running at once (CI beside a developer's tree, a benchmark)
-    must not swap a shared link under each other's running ansible-playbook.
-    """
-    root = CACHE / "collections" / hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
-    link = root / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if link.is_symlink() and link.resolve() != REPO:
-        link.unlink()
-    if not link.exists():
-        link.symlink_to(REPO)
-    return root
+    """This checkout's own collections root (tests/collection_link.py)."""
+    return collection_link.checkout_root(CACHE)
 
 
 def run(cmd, **kw):
@@ -116,15 +111,7 @@ def check(tally, stage, cmd, **kw):
 def link_user_collection():
     """ansible-lint installs the project into ~/.ansible/collections once and then keeps using that
     copy, stale after any change; a symlink to the checkout keeps what it lints current."""
-    link = Path.home() / ".ansible" / "collections" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
-    if link.is_symlink() and link.resolve() == REPO:
-        return
-    if link.is_dir() and not link.is_symlink():
-        shutil.rmtree(link)
-    elif link.is_symlink():
-        link.unlink()
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(REPO)
+    collection_link.link(Path.home() / ".ansible" / "collections")
 
 
 def stage_lint(tally):
@@ -139,11 +126,22 @@ def stage_lint(tally):
     check(tally, "lint: changelog fragments", ["antsibull-changelog", "lint"])
 
 
+def build_artifact(out):
+    """`ansible-galaxy collection build` into an empty out/; (exit status, the artifact or None)."""
+    shutil.rmtree(out, ignore_errors=True)
+    rc = run(["ansible-galaxy", "collection", "build", "--force", "--output-path", out, REPO])
+    return rc, next(out.glob("*.tar.gz"), None) if rc == 0 else None
+
+
+def offline(cmd):
+    """cmd in a network namespace of its own (no route anywhere) when this is root, as CI is."""
+    return ["unshare", "--net", *cmd] if os.geteuid() == 0 and shutil.which("unshare") else cmd
+
+
 def stage_build(tally):
     start = time.monotonic()
     out = CACHE / "build"
-    shutil.rmtree(out, ignore_errors=True)
-    rc = run(["ansible-galaxy", "collection", "build", "--force", "--output-path", out, REPO])
+    rc = build_artifact(out)[0]
     problems = []
     if rc == 0:
         artifact = next(out.glob("*.tar.gz"))
@@ -155,7 +153,24 @@ def stage_build(tally):
             print(f"not expected in the artifact: {p}")
     ok = rc == 0 and not problems
     tally.add("build: galaxy artifact is lean", int(ok), int(not ok), time.monotonic() - start)
-    check_ee_context(tally, next(out.glob("*.tar.gz"), None) if rc == 0 else None)
+    artifact = next(out.glob("*.tar.gz"), None) if rc == 0 else None
+    check_offline_install(tally, artifact)
+    check_ee_context(tally, artifact)
+
+
+def check_offline_install(tally, artifact):
+    """`ansible-galaxy collection install <artifact>` as README.md tells operators, with no network at all:
+    the declared dependencies (galaxy.yml) must be found where the `ansible` package installed them."""
+    start = time.monotonic()
+    target = CACHE / "install-check"
+    shutil.rmtree(target, ignore_errors=True)
+    rc = 1
+    if artifact:
+        e = env()
+        e["ANSIBLE_COLLECTIONS_PATH"] = str(target)  # an operator's machine: no link to this checkout
+        rc = run(offline(["ansible-galaxy", "collection", "install", "--collections-path", target, artifact]), env=e)
+    ok = rc == 0 and (target / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"] / "MANIFEST.json").is_file()
+    tally.add("build: installs offline with its dependencies", int(ok), int(not ok), time.monotonic() - start)
 
 
 def requirement_lines(path):
@@ -210,6 +225,128 @@ def ee_context_problems(work, artifact):
     return problems
 
 
+# ----------------------------------------------------------------- publishing
+PUBLISH_BIN = CACHE / "publish-venv" / "bin"
+
+
+def ansible_package_collections():
+    """Where the `ansible` package (requirements.txt) installed its collections: community.crypto,
+    ansible.posix and awx.awx for the publishing tools, which run in a virtualenv of their own."""
+    import ansible_collections
+
+    return str(Path(next(iter(ansible_collections.__path__))).parent)
+
+
+def publish_env(*collections):
+    """The publishing virtualenv first on PATH; the collections given, then the `ansible` package's. The
+    importer runs ansible-lint with ANSIBLE_COLLECTIONS_PATH of its own, so the `ansible` package's
+    collections are also on PYTHONPATH, where Ansible looks for an ansible_collections directory too."""
+    e = env()
+    e["PATH"] = f"{PUBLISH_BIN}{os.pathsep}{e['PATH']}"
+    e["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join([*map(str, collections), ansible_package_collections()])
+    e["PYTHONPATH"] = ansible_package_collections()
+    e["GALAXY_IMPORTER_CONFIG"] = str(REPO / "tests" / "galaxy-importer.cfg")
+    return e
+
+
+def with_repository(artifact, work):
+    """The artifact as the importer must see it: galaxy-importer (and ansible-lint's galaxy rule) require
+    `repository`, and the project has no public address yet, so galaxy.yml names none. Until it does, the
+    importer checks a copy whose MANIFEST.json names this checkout (FLOPSAR_PUBLISH_REPOSITORY: the address
+    to publish with); everything else is the artifact as built."""
+    if GALAXY.get("repository"):
+        return artifact
+    address = os.environ.get("FLOPSAR_PUBLISH_REPOSITORY") or REPO.as_uri()
+    print(f"NOTE: galaxy.yml names no repository; the importer checks a copy with repository: {address}")
+    tree = work / "manifest"
+    shutil.rmtree(tree, ignore_errors=True)
+    with tarfile.open(artifact) as tar:
+        tar.extractall(tree, filter="tar")
+    manifest = tree / "MANIFEST.json"
+    data = json.loads(manifest.read_text())
+    data["collection_info"]["repository"] = address
+    manifest.write_text(json.dumps(data, indent=4))
+    copy = work / "import" / artifact.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(copy, "w:gz") as tar:
+        for child in sorted(tree.iterdir()):
+            tar.add(child, arcname=child.name)
+    return copy
+
+
+def stage_publish(tally):
+    """What Galaxy and Automation Hub run on an upload, and the docs site, all offline (the publishing
+    virtualenv: tests/requirements-publish.txt): galaxy-importer with Hub's settings
+    (tests/galaxy-importer.cfg), antsibull-docs lint-collection-docs --plugin-docs on the installed
+    artifact, and the antsibull-docs Sphinx site built without intersphinx, warnings as errors."""
+    os.chdir(REPO)
+    work = CACHE / "publish"
+    if run([REPO / "tests" / "lab" / "bootstrap.sh", "publish-venv"]) != 0:
+        tally.add("publish: publishing virtualenv", 0, 1, 0)
+        return
+    artifact = build_artifact(work / "dist")[1]
+    if not artifact:
+        tally.add("publish: build", 0, 1, 0)
+        return
+    installed = work / "installed"
+    shutil.rmtree(installed, ignore_errors=True)
+    run(["ansible-galaxy", "collection", "install", "--offline", "--no-deps", "--force", "-p", installed, artifact])
+    collection = installed / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    e = publish_env(installed)
+
+    start = time.monotonic()
+    out = subprocess.run(
+        offline([PUBLISH_BIN / "python", "-m", "galaxy_importer.main", with_repository(artifact, work)]),
+        capture_output=True,
+        text=True,
+        env=e,
+        cwd=work,
+        check=False,
+    )
+    print(out.stdout + out.stderr, flush=True)
+    ok = out.returncode == 0 and "Importer processing completed successfully" in out.stdout + out.stderr
+    tally.add("publish: galaxy-importer (Hub settings)", int(ok), int(not ok), time.monotonic() - start)
+
+    check(
+        tally,
+        "publish: antsibull-docs lint",
+        ["antsibull-docs", "lint-collection-docs", "--plugin-docs", collection],
+        env=e,
+    )
+    check_docsite(tally, work / "docsite", e)
+
+
+def check_docsite(tally, site, e):
+    """antsibull-docs sphinx-init's site, built offline: no intersphinx inventory is fetched (the labels of
+    other sites that the generated pages use are named by tests/docsite/external.rst), -W."""
+    start = time.monotonic()
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir(mode=0o755, parents=True)
+    rc = run(
+        offline(["antsibull-docs", "sphinx-init", "--use-current", "--squash-hierarchy", "--dest-dir", site, FQCN]),
+        env=e,
+    )
+    if rc == 0:
+        with (site / "conf.py").open("a") as conf:
+            conf.write("\nintersphinx_mapping = {}  # offline: tests/run.py check_docsite\n")
+        (site / "rst").mkdir(exist_ok=True)
+        (site / "rst").chmod(0o755)
+        cmd = ["antsibull-docs", "--config-file", site / "antsibull-docs.cfg", "collection", "--use-current"]
+        cmd += ["--squash-hierarchy", "--dest-dir", site / "rst", FQCN]
+        print("+ " + " ".join(map(str, cmd)), flush=True)
+        out = subprocess.run(offline(cmd), capture_output=True, text=True, env=e, check=False)
+        print(out.stdout + out.stderr, flush=True)
+        # A plugin or role whose documentation does not load gets an error page, not a failure.
+        rc = out.returncode or int("error page will be generated" in out.stdout + out.stderr)
+    if rc == 0:
+        shutil.copy2(REPO / "tests" / "docsite" / "external.rst", site / "rst" / "external.rst")
+        rc = run(
+            offline(["sphinx-build", "-M", "html", site / "rst", site / "build", "-c", site, "-W", "--keep-going"]),
+            env=e,
+        )
+    tally.add("publish: docs site (sphinx-build -W)", int(rc == 0), int(rc != 0), time.monotonic() - start)
+
+
 def stage_unit(tally):
     os.chdir(REPO)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -224,8 +361,11 @@ def stage_unit(tally):
 
 
 def stage_sanity(tally):
-    """ansible-test sanity on a copy of the tracked tree under ansible_collections/<ns>/<name>."""
-    tree = CACHE / "sanity" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    """ansible-test sanity on a copy of the tracked tree under ansible_collections/<ns>/<name>, one copy per
+    checkout (a second checkout's run must not rewrite the tree under this one's)."""
+    tree = (
+        CACHE / "sanity" / collection_link.checkout_key() / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    )
     tree.mkdir(parents=True, exist_ok=True)
     for child in tree.iterdir():
         if child.name != "tests":
@@ -269,16 +409,48 @@ def lab_image(release, e):
     ).stdout.strip()
 
 
-def run_scenario(tally, name, e, label):
-    xml = RESULTS / ("molecule-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in label) + ".xml")
+# How many scenarios run at once (FLOPSAR_MOLECULE_JOBS). Each scenario has its own container names,
+# networks and subnets, so their lifecycles are independent; two at a time fit this 2-core machine.
+MOLECULE_JOBS = max(1, int(os.environ.get("FLOPSAR_MOLECULE_JOBS", "2")))
+PRINT_LOCK = threading.Lock()
+
+
+def run_scenario(tally, name, e, label, alone=False):
+    """`molecule test -s name`, its output captured to a log and printed whole when it ends (scenarios
+    run side by side would interleave their lines otherwise); alone, its output streams as it comes."""
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in label)
+    xml, log = RESULTS / f"molecule-{slug}.xml", RESULTS / f"molecule-{slug}.log"
     xml.unlink(missing_ok=True)
-    e["PYTEST_ADDOPTS"] = f"-p no:cacheprovider --junitxml={xml}"
+    e = {**e, "PYTEST_ADDOPTS": f"-p no:cacheprovider --junitxml={xml}"}
+    with PRINT_LOCK:
+        print(f"+ molecule test -s {name}  ({label}: output in {log} until it ends)", flush=True)
     start = time.monotonic()
-    rc = run(["molecule", "test", "-s", name], env=e)
+    if alone:
+        rc = run(["molecule", "test", "-s", name], env=e)
+    else:
+        with log.open("w") as out:
+            try:
+                rc = subprocess.run(
+                    ["molecule", "test", "-s", name], env=e, stdout=out, stderr=subprocess.STDOUT, check=False
+                ).returncode
+            except OSError as exc:
+                out.write(f"cannot run molecule: {exc}\n")
+                rc = 127
     seconds = time.monotonic() - start
     passed, failed = junit_counts(xml)
-    tally.add(f"molecule {label}: lifecycle", int(rc == 0), int(rc != 0), seconds)
-    tally.add(f"molecule {label}: verify tests", passed, failed, 0)
+    with PRINT_LOCK:
+        if not alone:
+            print(f"\n=== molecule {label}: output\n{log.read_text(errors='replace')}", flush=True)
+        tally.add(f"molecule {label}: lifecycle", int(rc == 0), int(rc != 0), seconds)
+        tally.add(f"molecule {label}: verify tests", passed, failed, 0)
+
+
+def run_scenarios(tally, jobs, e):
+    """Each (name, label) of jobs, MOLECULE_JOBS at a time."""
+    alone = MOLECULE_JOBS == 1 or len(jobs) == 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=MOLECULE_JOBS) as pool:
+        for future in [pool.submit(run_scenario, tally, name, e, label, alone) for name, label in jobs]:
+            future.result()
 
 
 def stage_molecule(tally, names):
@@ -289,13 +461,12 @@ def stage_molecule(tally, names):
         [REPO / "tests/standin/build-deb.sh", CACHE / "packages"], capture_output=True, text=True, check=True, env=e
     ).stdout.splitlines()[-1]
     e["LAB_IMAGE"] = os.environ.get("LAB_IMAGE") or lab_image("bookworm", e)
-    for name in names or scenarios():
-        run_scenario(tally, name, e, name)
+    run_scenarios(tally, [(name, name) for name in names or scenarios()], e)
     if not names and not os.environ.get("LAB_IMAGE"):
+        # After the others: a re-run shares its scenario's names and networks.
         for release, extra in OTHER_RELEASES.items():
             e["LAB_IMAGE"] = lab_image(release, e)
-            for name in extra:
-                run_scenario(tally, name, e, f"{name} ({release})")
+            run_scenarios(tally, [(name, f"{name} ({release})") for name in extra], e)
     # Only this run's scenarios: another run (a second checkout, a benchmark) may own the rest.
     leftovers = []
     for name in names or scenarios():
@@ -320,7 +491,11 @@ def main():
     parser.add_argument("stages", nargs="*", default=["all"])
     parser.add_argument("--scenario", action="append", default=[])
     args = parser.parse_args()
-    stages = ["lint", "build", "unit", "sanity", "molecule", "bench_smoke"] if "all" in args.stages else args.stages
+    stages = (
+        ["lint", "build", "publish", "unit", "sanity", "molecule", "bench_smoke"]
+        if "all" in args.stages
+        else args.stages
+    )
     tally = Tally()
     for stage in stages:
         print(f"\n=== {stage}", flush=True)

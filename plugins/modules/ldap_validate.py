@@ -9,7 +9,7 @@ __metaclass__ = type  # noqa: UP001  (ansible-core module boilerplate)
 DOCUMENTATION = r"""
 module: ldap_validate
 short_description: Check the Flopsar Server's LDAP settings before they are entered in the product
-version_added: 0.1.0
+version_added: 1.0.0
 author: hardened.flopsar engineers (@hardened-flopsar)
 description:
   - The Flopsar Server's only outbound connection is to an LDAP directory. Its settings (server URL, bind DN

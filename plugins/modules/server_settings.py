@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 DOCUMENTATION = r"""
 module: server_settings
 short_description: Write the Flopsar Server's settings.toml, validated, atomically, with a backup
-version_added: 0.1.0
+version_added: 1.0.0
 author: hardened.flopsar engineers (@hardened-flopsar)
 description:
   - Serialises O(settings) to TOML with a strict writer (every string escaped as TOML requires).

@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 DOCUMENTATION = r"""
 module: surface_facts
 short_description: Read what a host really exposes, its listening sockets and its loaded firewall
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the host's listening TCP and UDP sockets with C(ss -Htulnp) (address, port, process).
   - Reads the host firewall's table with C(nft -j list table inet <table>) and returns its openings (inbound

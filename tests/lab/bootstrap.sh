@@ -4,6 +4,7 @@
 #   tests/lab/bootstrap.sh host     apt packages and the podman configuration
 #   tests/lab/bootstrap.sh venv     the pinned virtualenv (requirements.txt)
 #   tests/lab/bootstrap.sh sanity-venv  the virtualenv ansible-test sanity runs in
+#   tests/lab/bootstrap.sh publish-venv the virtualenv of galaxy-importer and antsibull-docs (tests/requirements-publish.txt)
 #   tests/lab/bootstrap.sh image    the systemd lab image (tests/lab/image.sh)
 #   tests/lab/bootstrap.sh all      all three
 #
@@ -94,6 +95,22 @@ step_sanity_pip() {
   install -m 0644 "$repo/tests/lab/get_pip_offline.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
 }
 
+# galaxy-importer, antsibull-docs and Sphinx pin their own ansible-lint, Sphinx and flake8: a virtualenv
+# of their own, keyed on tests/requirements-publish.txt (the shared one stays keyed on requirements.txt).
+step_publish_venv() {
+  local pvenv="$cache/publish-venv" stamp want
+  stamp="$pvenv/.requirements.sha256"
+  want=$(sha256sum "$repo/tests/requirements-publish.txt" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  log "creating the publishing virtualenv $pvenv"
+  rm -rf "$pvenv"
+  python3 -m venv "$pvenv"
+  pip_quiet "$pvenv/bin/pip" install -q --disable-pip-version-check -r "$repo/tests/requirements-publish.txt"
+  echo "$want" > "$stamp"
+}
+
 step_image() {
   local release
   for release in ${LAB_RELEASES:-bookworm}; do
@@ -105,7 +122,8 @@ case "${1:-all}" in
   host) step_host ;;
   venv) step_venv ;;
   sanity-venv) step_sanity_venv; step_sanity_pip ;;
+  publish-venv) step_publish_venv ;;
   image) step_host; step_image ;;
-  all) step_host; step_venv; step_sanity_venv; step_sanity_pip; step_image ;;
-  *) echo "usage: $0 host|venv|image|all" >&2; exit 2 ;;
+  all) step_host; step_venv; step_sanity_venv; step_sanity_pip; step_publish_venv; step_image ;;
+  *) echo "usage: $0 host|venv|sanity-venv|publish-venv|image|all" >&2; exit 2 ;;
 esac

@@ -1,26 +1,20 @@
 """Make this checkout importable as ``ansible_collections.hardened.flopsar``.
 
-Collection code imports its own module_utils by their full collection path,
-so the unit tests need an ``ansible_collections/hardened/flopsar`` tree on
-``sys.path``.  The tree is a symlink to this checkout, kept in the same cache
-directory the Makefile uses (``FLOPSAR_CACHE``), outside the repository so
-that ``ansible-galaxy collection build`` never sees it.
+Collection code imports its own module_utils by their full collection path, so the unit tests need
+an ``ansible_collections/hardened/flopsar`` tree on ``sys.path``: this checkout's own collections
+root under the cache directory (``FLOPSAR_CACHE``), outside the repository so that
+``ansible-galaxy collection build`` never sees it (tests/collection_link.py).
 """
 
 import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("FLOPSAR_CACHE", "/var/tmp/hardened-flopsar"))
-COLLECTIONS = CACHE / "collections"
-LINK = COLLECTIONS / "ansible_collections" / "hardened" / "flopsar"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-if not LINK.exists() or LINK.resolve() != REPO:
-    LINK.parent.mkdir(parents=True, exist_ok=True)
-    if LINK.is_symlink() or LINK.exists():
-        LINK.unlink()
-    LINK.symlink_to(REPO)
+import collection_link
 
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
+COLLECTIONS = str(collection_link.checkout_root(os.environ.get("FLOPSAR_CACHE", "/var/tmp/hardened-flopsar")))
+
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
