@@ -797,8 +797,25 @@ def substitute(user_filter, placeholder, login):
     return user_filter.replace(placeholder, escape_filter_value(login))
 
 
+def search_filter(user_filter, placeholder, uid_attribute, login):
+    """The filter a login is searched with, in either accepted form.
+
+    Placeholder form, e.g. (&(objectClass=person)(uid={username})): every placeholder replaced by the
+    escaped login name. Class-filter form, e.g. (objectClass=person) with the UID attribute uid: the
+    filter AND-ed with an equality match of the UID attribute on the escaped login name,
+    (&(objectClass=person)(uid=<login>)).
+    """
+    if placeholder and placeholder in user_filter:
+        return substitute(user_filter, placeholder, login)
+    return "(&%s(%s=%s))" % (user_filter, uid_attribute, escape_filter_value(login))
+
+
 def check_filter(user_filter, placeholder="{username}", uid_attribute=None, field="user_filter"):
-    """FILTER_SYNTAX, FILTER_NO_PLACEHOLDER and UID_ATTRIBUTE_NOT_IN_FILTER."""
+    """FILTER_SYNTAX, FILTER_NO_PLACEHOLDER and UID_ATTRIBUTE_NOT_IN_FILTER.
+
+    Two forms are valid: a filter with the placeholder in an assertion value, or a filter without it
+    combined with a valid UID attribute (search_filter() shows how each is searched).
+    """
     if not user_filter:
         return [Finding("FILTER_SYNTAX", ERROR, field, "The user filter is empty; e.g. (uid=%s)." % placeholder)]
     findings = []
@@ -825,13 +842,18 @@ def check_filter(user_filter, placeholder="{username}", uid_attribute=None, fiel
             )
         ]
     if not positions:
+        # The class-filter form: the login is matched on the UID attribute (see search_filter()).
+        if uid_attribute and is_attribute_description(uid_attribute):
+            return findings
         findings.append(
             Finding(
                 "FILTER_NO_PLACEHOLDER",
                 ERROR,
                 field,
-                "The filter does not contain the placeholder %r, so every login would find the same entries. "
-                "Put it where the login name goes, e.g. (uid=%s). (The product's placeholder syntax is not "
+                "The filter does not contain the placeholder %r and no valid UID attribute is given, so every login "
+                "would find the same entries. Either put the placeholder where the login name goes, e.g. (uid=%s), "
+                "or keep a class filter such as (objectClass=person) and set uid_attribute (uid, sAMAccountName) "
+                "to the attribute the login name is matched on. (The product's placeholder syntax is not "
                 "documented; set user_placeholder to the one your product version uses.)" % (placeholder, placeholder),
             )
         )

@@ -43,7 +43,9 @@ from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks impor
     Finding,
     attribute_type,
     pem_blocks,
-    substitute,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+    search_filter as build_search_filter,
 )
 
 try:
@@ -440,7 +442,7 @@ class _Probe:
                 "test_user",
                 "probe=search needs test_user: the login name of a user who should be able to log in.",
             )
-        search_filter = substitute(req.user_filter, req.user_placeholder, req.test_user)
+        search_filter = build_search_filter(req.user_filter, req.user_placeholder, req.uid_attribute, req.test_user)
         result = self._ldap(
             "search",
             lambda: session.search(req.user_base_dn, search_filter, "subtree", [req.uid_attribute], size_limit=2),

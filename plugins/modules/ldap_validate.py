@@ -56,8 +56,10 @@ options:
     required: true
   user_filter:
     description:
-      - LDAP filter (RFC 4515) that finds the entry of the user logging in, with O(user_placeholder) where the
-        login name goes, for example V((&(objectClass=person\)(uid={username}\)\)).
+      - LDAP filter (RFC 4515) that finds the entry of the user logging in, in one of two forms.
+      - With O(user_placeholder) where the login name goes, for example V((&(objectClass=person\)(uid={username}\)\)).
+      - Or a class filter without it, for example V((objectClass=person\)), searched AND-ed with O(uid_attribute)
+        matched on the login name (V((&(objectClass=person\)(uid=<login>\)\))).
     type: str
     required: true
   uid_attribute:

@@ -27,6 +27,7 @@ from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks impor
     parse_dn,
     parse_filter,
     parse_url,
+    search_filter,
     substitute,
 )
 from hypothesis import example, given, settings
@@ -540,10 +541,44 @@ def test_filter_depth_is_bounded():
     assert "deeper" in by_code(check_filter(deep), "FILTER_SYNTAX").message
 
 
-def test_filter_without_placeholder():
-    finding = by_code(check_filter("(uid=jdoe)"), "FILTER_NO_PLACEHOLDER")
+def test_filter_without_placeholder_nor_uid_attribute():
+    finding = by_code(check_filter("(objectClass=person)"), "FILTER_NO_PLACEHOLDER")
     assert finding.severity == ERROR
-    assert "not documented" in finding.message
+    assert "not documented" in finding.message and "uid_attribute" in finding.message
+    assert codes(check_filter("(objectClass=person)", uid_attribute="not an attribute")) == ["FILTER_NO_PLACEHOLDER"]
+
+
+@pytest.mark.parametrize(
+    ("user_filter", "uid_attribute"),
+    [
+        ("(uid={username})", "uid"),
+        ("(&(objectClass=person)(uid={username}))", "uid"),
+        ("(objectClass=person)", "uid"),
+        ("(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))", "sAMAccountName"),
+    ],
+)
+def test_both_filter_forms_are_accepted(user_filter, uid_attribute):
+    assert check_filter(user_filter, "{username}", uid_attribute) == []
+
+
+@pytest.mark.parametrize(
+    ("user_filter", "uid_attribute", "login", "expected"),
+    [
+        ("(uid={username})", "uid", "alice", "(uid=alice)"),
+        ("(|(uid={username})(mail={username}))", "uid", "a*b", "(|(uid=a\\2ab)(mail=a\\2ab))"),
+        ("(objectClass=person)", "uid", "alice", "(&(objectClass=person)(uid=alice))"),
+        (
+            "(objectClass=person)",
+            "sAMAccountName",
+            "a)(uid=*",
+            "(&(objectClass=person)(sAMAccountName=a\\29\\28uid=\\2a))",
+        ),
+    ],
+)
+def test_each_form_is_searched_with_the_escaped_login(user_filter, uid_attribute, login, expected):
+    built = search_filter(user_filter, "{username}", uid_attribute, login)
+    assert built == expected
+    assert parse_filter(built)
 
 
 def test_placeholder_only_in_an_attribute_name():

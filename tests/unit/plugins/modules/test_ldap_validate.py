@@ -191,7 +191,7 @@ def test_errors_fail_the_task_and_name_their_codes(capsys, net):
         **good(
             url="ldap://dc01.example.com:636",
             user_base_dn="ou=People;dc=example",
-            user_filter="(uid=jdoe)",
+            user_filter="({username}=jdoe)",
             skip_verify=True,
         ),
     )
