@@ -367,16 +367,22 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.ca import (
+    check_ca,
+    check_ca_text,
+    looks_like_pem,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.findings import (
     ERROR,
     WARNING,
     Finding,
-    check_ca,
-    check_ca_text,
-    check_settings,
     error_codes,
-    looks_like_pem,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.url import (
     normalise,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+    check_settings,
 )
 from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_probe import (
     HAS_LDAP3,

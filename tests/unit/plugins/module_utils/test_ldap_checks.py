@@ -3,32 +3,44 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
-    ERROR,
-    WARNING,
-    DNSyntaxError,
-    FilterSyntaxError,
-    Finding,
-    check_attribute,
-    check_bind,
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.ca import (
     check_ca,
     check_ca_text,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.dn import (
+    DNSyntaxError,
     check_dn,
-    check_filter,
-    check_security,
-    check_settings,
-    check_url,
-    error_codes,
     escape_dn_value,
-    escape_filter_value,
     format_dn,
-    has_errors,
-    normalise,
     parse_dn,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.filter import (
+    FilterSyntaxError,
+    check_attribute,
+    check_filter,
+    escape_filter_value,
     parse_filter,
-    parse_url,
     search_filter,
     substitute,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.findings import (
+    ERROR,
+    WARNING,
+    Finding,
+    error_codes,
+    has_errors,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.policy import (
+    check_bind,
+    check_security,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.url import (
+    check_url,
+    normalise,
+    parse_url,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+    check_settings,
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
