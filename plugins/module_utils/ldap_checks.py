@@ -17,7 +17,8 @@ certificate checks take facts (``ca_facts()`` in ldap_probe.py parses PEM).
 
 Each concern lives in a private module of plugins/module_utils/_ldap/: findings, url, dn,
 filter (with the UID attribute), policy (the security switches and the bind account) and ca.
-This module puts them together in ``check_settings()``.
+This module puts them together in ``check_settings()``; those modules are private to the collection
+(ldap_probe.py and the ldap_validate module use them too).
 
 Grammars implemented: RFC 4514 (DN strings, with the RFC 2253 leniency for
 spaces around separators reported as a warning), RFC 4515 (filters), RFC 4512

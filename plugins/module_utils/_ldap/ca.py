@@ -1,10 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The CA certificate the directory is verified with: PEM shape and the facts ldap_probe.ca_facts() gives.
-
-Private to the collection (plugins/module_utils/ldap_checks.py and ldap_probe.py use it). Pure functions,
-no Ansible imports, no third-party imports, no I/O.
-"""
+"""The CA certificate the directory is verified with: PEM shape and the facts ldap_probe.ca_facts() gives."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -1,10 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Distinguished names (RFC 4514): parsing, escaping, and the checks of the bind DN and the user base DN.
-
-Private to the collection (plugins/module_utils/ldap_checks.py and ldap_probe.py use it). Pure functions,
-no Ansible imports, no third-party imports, no I/O.
-"""
+"""Distinguished names (RFC 4514): parsing, escaping, and the checks of the bind DN and the user base DN."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -2,9 +2,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The user filter (RFC 4515) and the UID attribute (RFC 4512): parsing, escaping, both accepted forms
 (a placeholder in the filter, or a class filter with the UID attribute), and how each is searched.
-
-Private to the collection (plugins/module_utils/ldap_checks.py and ldap_probe.py use it). Pure functions,
-no Ansible imports, no third-party imports, no I/O.
 """
 
 from __future__ import absolute_import, division, print_function

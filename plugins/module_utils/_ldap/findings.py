@@ -1,10 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Findings: what every LDAP check returns (a stable code, a severity, the field to fix, how).
-
-Private to the collection (plugins/module_utils/ldap_checks.py and ldap_probe.py use it). Pure functions,
-no Ansible imports, no third-party imports, no I/O.
-"""
+"""Findings: what every LDAP check returns (a stable code, a severity, the field to fix, how)."""
 
 from __future__ import absolute_import, division, print_function
 

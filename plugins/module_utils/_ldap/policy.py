@@ -1,10 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The security switches (use_ssl, skip_verify, the CA) against the profile, and the bind account.
-
-Private to the collection (plugins/module_utils/ldap_checks.py and ldap_probe.py use it). Pure functions,
-no Ansible imports, no third-party imports, no I/O.
-"""
+"""The security switches (use_ssl, skip_verify, the CA) against the profile, and the bind account."""
 
 from __future__ import absolute_import, division, print_function
 
