@@ -26,10 +26,20 @@ def crowdsec_egress(resolved, name="crowdsec", port=443):
         raise AnsibleFilterError("crowdsec_egress: %s" % exc) from exc
 
 
+def crowdsec_config_errors(extra, config, allowed=None):
+    return crowdsec.config_extra_errors(dict(config or {}), extra, list(allowed or []))
+
+
+def crowdsec_online_fqdns(fqdns, hub_updates=False):
+    return crowdsec.online_fqdns(list(fqdns or []), bool(hub_updates))
+
+
 class FilterModule:
     def filters(self):
         return {
             "crowdsec_plan": crowdsec_plan,
             "crowdsec_bouncer_action": crowdsec_bouncer_action,
             "crowdsec_egress": crowdsec_egress,
+            "crowdsec_config_errors": crowdsec_config_errors,
+            "crowdsec_online_fqdns": crowdsec_online_fqdns,
         }

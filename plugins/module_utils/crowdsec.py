@@ -21,6 +21,34 @@ import ipaddress
 
 TABLES = {"ipv4": ("crowdsec", "crowdsec-chain"), "ipv6": ("crowdsec6", "crowdsec6-chain")}
 
+# Outbound destinations in online mode (shared/reference/crowdsec.md, section 1.5): the Central API,
+# the blocklists pull and the Polling API; the hub only when hub updates are enabled (Debian's 1.4.6
+# downloads from hub-cdn, 1.6.3 and later from cdn-hub, data files from hub-data).
+ONLINE_FQDNS = ("api.crowdsec.net", "blocklists.api.crowdsec.net", "papi.api.crowdsec.net")
+HUB_FQDNS = ("hub-cdn.crowdsec.net", "cdn-hub.crowdsec.net", "hub-data.crowdsec.net")
+
+# config.yaml keys the surface model decides; crowdsec_config_extra may not change them.
+MODEL_KEYS = (
+    ("api", "server", "enable"),
+    ("api", "server", "listen_uri"),
+    ("api", "server", "listen_socket"),
+    ("api", "server", "tls"),
+    ("prometheus", "enabled"),
+    ("prometheus", "listen_addr"),
+    ("prometheus", "listen_port"),
+)
+# The top-level sections of config.yaml that 1.4.6 knows (its strict parser refuses others).
+CONFIG_SECTIONS = (
+    "common",
+    "config_paths",
+    "crowdsec_service",
+    "cscli",
+    "db_config",
+    "api",
+    "prometheus",
+    "plugin_config",
+)
+
 
 def _is_loopback(address):
     try:
@@ -207,3 +235,54 @@ def egress(name, resolved, port=443):
                 {"name": "%s %s" % (name, fqdn), "addresses": addresses, "port": int(port), "protocol": "tcp"}
             )
     return entries
+
+
+def online_fqdns(fqdns, hub_updates=False):
+    """The destinations online mode needs: `fqdns` (the role's list), plus the hub when hub updates are on."""
+    out = []
+    for fqdn in list(fqdns or []) + (list(HUB_FQDNS) if hub_updates else []):
+        if fqdn not in out:
+            out.append(fqdn)
+    return out
+
+
+def _get(data, path):
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _merge(base, extra):
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def config_extra_errors(config, extra, allowed=()):
+    """What crowdsec_config_extra would break in config.yaml.local: a listener setting that leaves the
+    surface model (address, wildcard, port, TLS, metrics on or off), or a section 1.4.6 does not know
+    (unless `allowed` names it)."""
+    if not isinstance(extra, dict):
+        return ["crowdsec_config_extra must be a mapping"]
+    errors = []
+    merged = _merge(config, extra)
+    for path in MODEL_KEYS:
+        if _get(merged, path) != _get(config, path):
+            errors.append(
+                "crowdsec_config_extra sets %s to %r but the surface model says %r; the listeners come from the "
+                "crowdsec_lapi_* and crowdsec_metrics_* variables"
+                % (".".join(path), _get(merged, path), _get(config, path))
+            )
+    for key in extra:
+        if key not in CONFIG_SECTIONS and key not in allowed:
+            errors.append(
+                "crowdsec_config_extra: %s is not a section of CrowdSec's config.yaml (%s); fix the name, or list it "
+                "in crowdsec_config_extra_allow" % (key, ", ".join(CONFIG_SECTIONS))
+            )
+    return errors

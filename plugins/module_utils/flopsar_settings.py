@@ -157,3 +157,97 @@ def check(settings, config_dir, file_readable=None, address_is_local=None):
             if not file_readable(path):
                 errors.append("%s refers to %s, which does not exist or cannot be read" % (key, path))
     return errors, warnings
+
+
+# The listener part of settings.toml: the surface model alone decides it (section 1.2 of flopsar.md).
+LISTENER_KEYS = (("agent",), ("ui_srv",), ("otlp", "http"), ("otlp", "grpc"))
+
+
+def _table(settings, path):
+    table = settings
+    for part in path:
+        table = table.get(part) if isinstance(table, dict) else None
+        if table is None:
+            return {}
+    return table if isinstance(table, dict) else {}
+
+
+def undocumented(settings, allowed=(), path=()):
+    """Dotted names of the keys of `settings` that SCHEMA does not list and `allowed` does not name.
+
+    A name in `allowed` admits that key and everything below it.
+    """
+    found = []
+    schema = SCHEMA
+    for part in path:
+        schema = schema.get(part, {}) if isinstance(schema, dict) else {}
+    for key, value in (settings or {}).items():
+        dotted = ".".join(path + (key,))
+        if dotted in allowed:
+            continue
+        if not isinstance(schema, dict) or key not in schema:
+            found.append(dotted)
+        elif isinstance(schema[key], dict) and isinstance(value, dict):
+            found.extend(undocumented(value, allowed, path + (key,)))
+    return found
+
+
+def model_conflicts(settings, model):
+    """Listener settings in `settings` that differ from `model` (surface.flopsar_settings() of the model).
+
+    Covers a wildcard or foreign address, another port, TLS switched off, and a listener the model does
+    not declare (OTLP turned on, or an OTLP table while the model keeps OTLP off).
+    """
+    conflicts = []
+    have_on, want_on = _table(settings, ("otlp",)).get("enable"), _table(model, ("otlp",)).get("enable")
+    if have_on != want_on:
+        conflicts.append("otlp.enable is %r but the surface model says %r (server_otlp_enabled)" % (have_on, want_on))
+    for path in LISTENER_KEYS:
+        have, want = _table(settings, path), _table(model, path)
+        name = ".".join(path)
+        if have and not want:
+            conflicts.append("[%s] opens a listener the surface model does not declare" % name)
+            continue
+        for key in sorted(set(have) | set(want)):
+            if have.get(key) != want.get(key):
+                conflicts.append(
+                    "%s.%s is %r but the surface model says %r" % (name, key, have.get(key), want.get(key))
+                )
+    return conflicts
+
+
+def merged_errors(settings, model, allowed=(), config_dir="/etc/flopsar"):
+    """Everything wrong with the merged document (the model's settings plus the operator's extra ones).
+
+    Runs without the host: types and required keys (check() without its host callables), keys the
+    collection does not know (unless allowed), and listener settings that leave the surface model.
+    """
+    errors, _warnings = check(settings, config_dir)
+    errors += [
+        "%s is not a documented setting (a typo would stop the server); fix the name, or list it in "
+        "server_settings_extra_allow to write it unchecked" % key
+        for key in undocumented(settings, tuple(allowed or ()))
+    ]
+    errors += [
+        "%s; listeners, their addresses, ports and TLS come from the server_<listener>_* variables, "
+        "not from server_settings_extra" % conflict
+        for conflict in model_conflicts(settings, model)
+    ]
+    return errors
+
+
+_BACKUP = re.compile(r"^(?P<base>.+)\.(?P<pid>[0-9]+)\.(?P<stamp>[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9:.]+)~$")
+
+
+def backups_to_remove(names, basename, keep):
+    """The backups of `basename` among `names` (AnsibleModule.backup_local() names them
+    <file>.<pid>.<YYYY-MM-DD@HH:MM:SS>~) beyond the `keep` newest; keep 0 keeps them all."""
+    if keep < 1:
+        return []
+    ours = []
+    for name in names:
+        match = _BACKUP.match(name)
+        if match and match.group("base") == basename:
+            ours.append((match.group("stamp"), name))
+    ours.sort(reverse=True)
+    return sorted(name for _stamp, name in ours[keep:])

@@ -18,7 +18,7 @@ session it opens), so tests hand ``run_probe`` a fake with the same methods.
 ``SystemNetwork(strategy=ldap3.MOCK_SYNC)`` runs the real ldap3 adapter against
 ldap3's in-memory directory.
 
-``ca_facts(pem)`` turns a CA bundle into the facts ``ldap_checks.check_ca()``
+``ca_facts(pem)`` turns a CA bundle into the facts ``_ldap.ca.check_ca()``
 judges, with ``cryptography`` when it is importable and with Python's ``ssl``
 module otherwise.
 
@@ -37,13 +37,19 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.ca import (
+    pem_blocks,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.filter import (
+    attribute_type,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.filter import (
+    search_filter as build_search_filter,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.findings import (
     ERROR,
     WARNING,
     Finding,
-    attribute_type,
-    pem_blocks,
-    substitute,
 )
 
 try:
@@ -440,7 +446,7 @@ class _Probe:
                 "test_user",
                 "probe=search needs test_user: the login name of a user who should be able to log in.",
             )
-        search_filter = substitute(req.user_filter, req.user_placeholder, req.test_user)
+        search_filter = build_search_filter(req.user_filter, req.user_placeholder, req.uid_attribute, req.test_user)
         result = self._ldap(
             "search",
             lambda: session.search(req.user_base_dn, search_filter, "subtree", [req.uid_attribute], size_limit=2),
@@ -633,7 +639,7 @@ def _cert_time(text):
 
 
 def ca_facts(pem_text):
-    """The facts of every certificate in a PEM bundle, for ``ldap_checks.check_ca()``.
+    """The facts of every certificate in a PEM bundle, for ``_ldap.ca.check_ca()``.
 
     Returns ``(facts, error)``: ``facts`` a list of ``{subject, is_ca, not_before, not_after}``,
     ``error`` a reason when a certificate cannot be parsed (then ``facts`` is None).

@@ -24,6 +24,18 @@ import ipaddress
 
 WILDCARDS = ("0.0.0.0", "::")
 
+# Listeners that carry a TLS switch must use it off the loopback (flopsar.md: the UI always, and
+# [otlp.grpc].ssl = true whenever OTLP traffic leaves the host).
+TLS_REQUIRED_OFF_LOOPBACK = {
+    "ui": ("the UI", "the documentation strongly discourages plain HTTP anywhere else"),
+    "otlp_grpc": (
+        "OTLP/gRPC",
+        "the documentation asks for [otlp.grpc].ssl = true whenever OTLP traffic leaves the host",
+    ),
+}
+# IPv4-mapped IPv6 addresses: a source network covering all of it admits every IPv4 client.
+_V4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
 # Where each Flopsar listener lives in settings.toml (flopsar.md, section 1.2):
 # the table path and, when the listener has a TLS switch, the key of that switch.
 FLOPSAR_SETTINGS = {
@@ -62,6 +74,20 @@ def as_port(value):
     if not 1 <= port <= 65535:
         raise ValueError("port %d is outside 1-65535" % port)
     return port
+
+
+def any_source(networks):
+    """The networks among `networks` (ipaddress objects) that admit every source of their family.
+
+    0.0.0.0/0 and ::/0, an IPv6 network covering all IPv4-mapped addresses, and sets that together cover
+    a whole family (0.0.0.0/1 with 128.0.0.0/1) all count: the firewall would accept any client.
+    """
+    found = [net for net in networks if net.prefixlen == 0 or (net.version == 6 and _V4_MAPPED.subnet_of(net))]
+    for version in (4, 6):
+        same = [net for net in networks if net.version == version]
+        if same and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(same)) and not found:
+            found.extend(same)
+    return found
 
 
 def _fact_key(interface):
@@ -198,6 +224,19 @@ def _resolve_one(spec, facts, allow_wildcard, errors):
             continue
         if str(net) not in sources:
             sources.append(str(net))
+    wide = any_source([ipaddress.ip_network(src) for src in sources])
+    if wide:
+        try:
+            opted_in = _as_bool(spec.get("allow_any_source", False))
+        except ValueError as exc:
+            errors.append("%s_allow_any_source: %s" % (var, exc))
+            return None
+        if not opted_in:
+            errors.append(
+                "%s_sources: %s admits every source address; name the networks that use this listener, "
+                "or set %s_allow_any_source to true to accept it" % (var, ", ".join(str(n) for n in wide), var)
+            )
+            return None
     out["sources"] = sources
     return out
 
@@ -234,11 +273,11 @@ def resolve(specs, facts, allow_wildcard=False):
                     % (a.get("variable", a["name"]), b.get("variable", b["name"]), b["address"], a["port"])
                 )
     for lst in active:
-        if lst.get("tls") is False and lst["name"] == "ui" and not ipaddress.ip_address(lst["address"]).is_loopback:
+        rule = TLS_REQUIRED_OFF_LOOPBACK.get(lst["name"])
+        if rule and lst.get("tls") is False and not ipaddress.ip_address(lst["address"]).is_loopback:
             errors.append(
-                "%s_tls: TLS may only be off when the UI binds to loopback (it binds %s); "
-                "the documentation strongly discourages plain HTTP anywhere else"
-                % (lst.get("variable", "ui"), lst["address"])
+                "%s_tls: TLS may only be off when %s binds to loopback (it binds %s); %s"
+                % (lst.get("variable", lst["name"]), rule[0], lst["address"], rule[1])
             )
     return resolved, errors
 

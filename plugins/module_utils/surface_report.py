@@ -33,7 +33,14 @@ DRIFT = (
     "sources-differ",
     "firewall-missing",
 )
-NOTES = ("undeclared-loopback-listener", "accepted-listener")
+NOTES = ("undeclared-loopback-listener", "accepted-listener", "cleartext-listener")
+
+# Why a declared listener without TLS matters, by listener name (flopsar.md: no TLS switch is documented
+# for OTLP/HTTP or the agent port; OTLP/gRPC has [otlp.grpc].ssl).
+CLEARTEXT_WHY = {
+    "otlp_http": "OTLP/HTTP has no documented TLS switch: traces cross the network in clear text",
+    "agent": "no TLS is documented for the agent protocol: agent traffic crosses the network in clear text",
+}
 
 _PROCESS = re.compile(r'\("([^"]+)",pid=(\d+)')
 
@@ -225,6 +232,24 @@ def _accepted(listener, accepted):
     return None
 
 
+def cleartext_findings(declared):
+    """A cleartext-listener note for each enabled declared listener without TLS on a network address."""
+    findings = []
+    for lst in declared:
+        if lst.get("tls") or not lst.get("enabled", True) or not lst.get("address") or is_loopback(lst["address"]):
+            continue
+        findings.append(
+            {
+                "code": "cleartext-listener",
+                "drift": False,
+                "subject": "%s %s (%s:%d)" % (lst.get("service", ""), lst["name"], lst["address"], lst["port"]),
+                "detail": CLEARTEXT_WHY.get(lst["name"], "no TLS: its traffic crosses the network in clear text")
+                + "; admitted only from %s" % (", ".join(lst.get("sources") or []) or "no network"),
+            }
+        )
+    return findings
+
+
 def compare(host, declared, observed, firewall, accepted=None, firewall_expected=True):
     """One host's report: every listener with its declared and observed state, and the findings."""
     accepted = accepted or []
@@ -342,6 +367,7 @@ def compare(host, declared, observed, firewall, accepted=None, firewall_expected
     if firewall_expected and firewall is not None and not firewall.get("present"):
         find("firewall-missing", "table inet %s" % firewall.get("table", ""), "the host firewall's table is not loaded")
 
+    findings.extend(cleartext_findings(declared))
     return {
         "host": host,
         "listeners": sorted(rows, key=lambda r: (r["protocol"], r["port"], r["address"])),

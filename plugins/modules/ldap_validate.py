@@ -56,8 +56,10 @@ options:
     required: true
   user_filter:
     description:
-      - LDAP filter (RFC 4515) that finds the entry of the user logging in, with O(user_placeholder) where the
-        login name goes, for example V((&(objectClass=person\)(uid={username}\)\)).
+      - LDAP filter (RFC 4515) that finds the entry of the user logging in, in one of two forms.
+      - With O(user_placeholder) where the login name goes, for example V((&(objectClass=person\)(uid={username}\)\)).
+      - Or a class filter without it, for example V((objectClass=person\)), searched AND-ed with O(uid_attribute)
+        matched on the login name (V((&(objectClass=person\)(uid=<login>\)\))).
     type: str
     required: true
   uid_attribute:
@@ -365,16 +367,22 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.ca import (
+    check_ca,
+    check_ca_text,
+    looks_like_pem,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.findings import (
     ERROR,
     WARNING,
     Finding,
-    check_ca,
-    check_ca_text,
-    check_settings,
     error_codes,
-    looks_like_pem,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.url import (
     normalise,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+    check_settings,
 )
 from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_probe import (
     HAS_LDAP3,

@@ -15,7 +15,7 @@ description:
     the certificate, key and master key files they refer to exist, and that every listener's address
     is an address of this host. Any failure leaves the existing file untouched.
   - Keys the documentation does not list are accepted with a warning.
-  - Writes atomically and keeps a timestamped backup of the previous file when asked.
+  - Writes atomically and keeps a timestamped backup of the previous file when asked, up to O(keep_backups) of them.
 options:
   path:
     description: Where settings.toml lives. Relative certificate and key paths resolve in C(ssl/) beside it.
@@ -45,6 +45,12 @@ options:
     description: Keep a timestamped copy of the previous file next to it.
     type: bool
     default: true
+  keep_backups:
+    description:
+      - How many backups of the file to keep (the newest); older ones are removed after a new one is made.
+      - V(0) keeps them all.
+    type: int
+    default: 5
   check_host:
     description: Check that referenced files exist and listener addresses belong to this host.
     type: bool
@@ -83,6 +89,11 @@ backup_file:
   description: The backup of the previous file, when one was made.
   type: str
   returned: changed and a backup was made
+removed_backups:
+  description: Older backups removed to keep O(keep_backups) of them.
+  type: list
+  elements: str
+  returned: changed and a backup was made
 undocumented:
   description: Messages about settings that are not documented (also shown as warnings).
   type: list
@@ -96,7 +107,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.hardened.flopsar.plugins.module_utils.flopsar_settings import check
+from ansible_collections.hardened.flopsar.plugins.module_utils.flopsar_settings import backups_to_remove, check
 from ansible_collections.hardened.flopsar.plugins.module_utils.toml_writer import dumps
 
 
@@ -123,6 +134,7 @@ def main():
             group=dict(type="str", default="root"),
             mode=dict(type="raw", default="0640"),
             backup=dict(type="bool", default=True),
+            keep_backups=dict(type="int", default=5),
             check_host=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -159,6 +171,10 @@ def main():
     if result["changed"] and not module.check_mode:
         if module.params["backup"] and before:
             result["backup_file"] = module.backup_local(path)
+            old = backups_to_remove(os.listdir(config_dir), os.path.basename(path), module.params["keep_backups"])
+            for name in old:
+                os.unlink(os.path.join(config_dir, name))
+            result["removed_backups"] = [os.path.join(config_dir, name) for name in old]
         fd, tmp = tempfile.mkstemp(dir=config_dir, prefix=".settings.toml.")
         with os.fdopen(fd, "wb") as handle:
             handle.write(to_bytes(content))

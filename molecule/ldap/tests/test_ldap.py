@@ -147,3 +147,22 @@ def test_passwords_never_appear_in_verbose_output(directory_ca, tmp_path):
     for secret in (BIND_PASSWORD, USER_PASSWORD):
         assert secret not in output
         assert secret not in json.dumps(result)
+
+
+def test_class_filter_with_the_uid_attribute_finds_the_login(directory_ca, tmp_path):
+    """The class-filter form: (objectClass=...) searched together with uid=<login>, down to the user bind."""
+    case = dict(good(directory_ca), user_filter="(objectClass=inetOrgPerson)", uid_attribute="uid")
+    result, _output = validate(case, tmp_path)
+    assert result["valid"] is True, result["findings"]
+    assert result["probe"]["completed"] is True
+    assert result["probe"]["uid_value"] == "alice"
+    assert "user_bind" in [s["stage"] for s in result["probe"]["stages"] if s["ok"]]
+
+
+def test_class_filter_matches_the_login_on_the_uid_attribute_only(directory_ca, tmp_path):
+    """The same login looked up on another attribute finds no entry: the UID attribute is what is searched."""
+    case = dict(good(directory_ca), user_filter="(objectClass=inetOrgPerson)", uid_attribute="cn")
+    case.pop("test_password")
+    result, _output = validate(case, tmp_path)
+    assert result["valid"] is False
+    assert "SEARCH_NO_ENTRY" in error_codes(result), result["findings"]

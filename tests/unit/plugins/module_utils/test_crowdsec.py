@@ -2,10 +2,13 @@ import hashlib
 
 import pytest
 from ansible_collections.hardened.flopsar.plugins.module_utils.crowdsec import (
+    ONLINE_FQDNS,
     bouncer_action,
+    config_extra_errors,
     egress,
     lapi_url,
     listener_errors,
+    online_fqdns,
     plan,
 )
 
@@ -213,3 +216,38 @@ def test_egress_entries_sorted_and_deduplicated():
         },
         {"name": "crowdsec c", "addresses": ["192.0.2.9"], "port": 443, "protocol": "tcp"},
     ]
+
+
+def test_online_mode_lists_every_central_destination_and_the_hub_only_with_updates():
+    base = list(ONLINE_FQDNS)
+    assert base == ["api.crowdsec.net", "blocklists.api.crowdsec.net", "papi.api.crowdsec.net"]
+    assert online_fqdns(base) == base
+    with_hub = online_fqdns(base, hub_updates=True)
+    assert with_hub[:3] == base and "hub-cdn.crowdsec.net" in with_hub and "cdn-hub.crowdsec.net" in with_hub
+    assert online_fqdns([*base, "api.crowdsec.net"]) == base
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"api": {"server": {"listen_uri": "0.0.0.0:8080"}}}, "sets api.server.listen_uri to '0.0.0.0:8080'"),
+        ({"api": {"server": {"tls": {"cert_file": "/x"}}}}, "sets api.server.tls to {'cert_file': '/x'}"),
+        ({"prometheus": {"listen_addr": "0.0.0.0"}}, "sets prometheus.listen_addr to '0.0.0.0'"),
+        ({"prometheus": {"enabled": True}}, "sets prometheus.enabled to True"),
+        ({"api": {"server": {"enable": False}}}, "sets api.server.enable to False"),
+        ({"promethues": {"level": "full"}}, "promethues is not a section of CrowdSec's config.yaml"),
+    ],
+)
+def test_config_extra_may_not_leave_the_model(extra, message):
+    config = plan(default_listeners(), OPTIONS)["config"]
+    errors = config_extra_errors(config, extra)
+    assert any(message in error for error in errors), errors
+
+
+def test_config_extra_inside_the_model_and_allowed_sections_pass():
+    config = plan(default_listeners(), OPTIONS)["config"]
+    assert (
+        config_extra_errors(config, {"db_config": {"use_wal": False}, "api": {"server": {"log_level": "info"}}}) == []
+    )
+    assert config_extra_errors(config, {"future": {}}, allowed=["future"]) == []
+    assert config_extra_errors(config, "text") == ["crowdsec_config_extra must be a mapping"]

@@ -1,5 +1,12 @@
 import pytest
-from ansible_collections.hardened.flopsar.plugins.module_utils.flopsar_settings import check, resolve_path
+from ansible_collections.hardened.flopsar.plugins.module_utils.flopsar_settings import (
+    backups_to_remove,
+    check,
+    merged_errors,
+    model_conflicts,
+    resolve_path,
+    undocumented,
+)
 
 GOOD = {
     "name": "lab",
@@ -97,3 +104,62 @@ def test_no_tls_listener_means_no_certificate_needed():
     seen = []
     check(settings, "/etc/flopsar", file_readable=lambda p: seen.append(p) or True)
     assert seen == ["/etc/flopsar/ssl/master.key"]
+
+
+MODEL = {
+    "agent": {"server_ip": "10.0.1.10", "server_port": 9000},
+    "ui_srv": {"server_ip": "10.0.0.10", "server_port": 9443, "ssl": True},
+    "otlp": {"enable": False},
+}
+
+
+def test_the_models_own_document_has_no_merged_errors():
+    assert merged_errors(GOOD, MODEL) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"agent": {"server_ip": "0.0.0.0"}}, "agent.server_ip is '0.0.0.0' but the surface model says '10.0.1.10'"),
+        ({"ui_srv": {"ssl": False}}, "ui_srv.ssl is False but the surface model says True"),
+        ({"ui_srv": {"server_port": 8443}}, "ui_srv.server_port is 8443 but the surface model says 9443"),
+        ({"otlp": {"enable": True}}, "otlp.enable is True but the surface model says False"),
+        (
+            {"otlp": {"enable": False, "grpc": {"server_ip": "10.0.1.10"}}},
+            "[otlp.grpc] opens a listener the surface model does not declare",
+        ),
+        ({"agnet": {"server_port": 9001}}, "agnet is not a documented setting"),
+        ({"logger": {"max_file": 3}}, "logger.max_file is not a documented setting"),
+        ({"logger": {"max_files": "many"}}, "logger.max_files must be an integer"),
+    ],
+)
+def test_merged_settings_leaving_the_model_or_the_schema_are_refused(extra, expected):
+    document = merged(**extra)
+    errors = merged_errors(document, MODEL)
+    assert any(expected in error for error in errors), errors
+
+
+def test_an_allowed_unknown_key_passes_with_its_subtree():
+    document = merged(future={"knob": 1}, logger={"colour": True})
+    assert sorted(undocumented(document)) == ["future", "logger.colour"]
+    assert merged_errors(document, MODEL, allowed=["future", "logger.colour"]) == []
+
+
+def test_listener_conflicts_name_the_variables_to_use():
+    (error,) = merged_errors(merged(agent={"server_ip": "0.0.0.0"}), MODEL)
+    assert "server_<listener>_* variables" in error
+    assert model_conflicts(GOOD, MODEL) == []
+
+
+def test_only_the_newest_backups_are_kept():
+    names = [
+        "settings.toml",
+        "settings.toml.101.2026-11-01@03:00:00~",
+        "settings.toml.99.2026-11-03@03:00:00~",
+        "settings.toml.120.2026-11-02@03:00:00~",
+        "other.toml.1.2026-10-01@03:00:00~",
+        "settings.toml.bak",
+    ]
+    assert backups_to_remove(names, "settings.toml", 2) == ["settings.toml.101.2026-11-01@03:00:00~"]
+    assert backups_to_remove(names, "settings.toml", 3) == []
+    assert backups_to_remove(names, "settings.toml", 0) == []

@@ -3,31 +3,44 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
-    ERROR,
-    WARNING,
-    DNSyntaxError,
-    FilterSyntaxError,
-    Finding,
-    check_attribute,
-    check_bind,
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.ca import (
     check_ca,
     check_ca_text,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.dn import (
+    DNSyntaxError,
     check_dn,
-    check_filter,
-    check_security,
-    check_settings,
-    check_url,
-    error_codes,
     escape_dn_value,
-    escape_filter_value,
     format_dn,
-    has_errors,
-    normalise,
     parse_dn,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.filter import (
+    FilterSyntaxError,
+    check_attribute,
+    check_filter,
+    escape_filter_value,
     parse_filter,
-    parse_url,
+    search_filter,
     substitute,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.findings import (
+    ERROR,
+    WARNING,
+    Finding,
+    error_codes,
+    has_errors,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.policy import (
+    check_bind,
+    check_security,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.url import (
+    check_url,
+    normalise,
+    parse_url,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import (
+    check_settings,
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -540,10 +553,44 @@ def test_filter_depth_is_bounded():
     assert "deeper" in by_code(check_filter(deep), "FILTER_SYNTAX").message
 
 
-def test_filter_without_placeholder():
-    finding = by_code(check_filter("(uid=jdoe)"), "FILTER_NO_PLACEHOLDER")
+def test_filter_without_placeholder_nor_uid_attribute():
+    finding = by_code(check_filter("(objectClass=person)"), "FILTER_NO_PLACEHOLDER")
     assert finding.severity == ERROR
-    assert "not documented" in finding.message
+    assert "not documented" in finding.message and "uid_attribute" in finding.message
+    assert codes(check_filter("(objectClass=person)", uid_attribute="not an attribute")) == ["FILTER_NO_PLACEHOLDER"]
+
+
+@pytest.mark.parametrize(
+    ("user_filter", "uid_attribute"),
+    [
+        ("(uid={username})", "uid"),
+        ("(&(objectClass=person)(uid={username}))", "uid"),
+        ("(objectClass=person)", "uid"),
+        ("(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))", "sAMAccountName"),
+    ],
+)
+def test_both_filter_forms_are_accepted(user_filter, uid_attribute):
+    assert check_filter(user_filter, "{username}", uid_attribute) == []
+
+
+@pytest.mark.parametrize(
+    ("user_filter", "uid_attribute", "login", "expected"),
+    [
+        ("(uid={username})", "uid", "alice", "(uid=alice)"),
+        ("(|(uid={username})(mail={username}))", "uid", "a*b", "(|(uid=a\\2ab)(mail=a\\2ab))"),
+        ("(objectClass=person)", "uid", "alice", "(&(objectClass=person)(uid=alice))"),
+        (
+            "(objectClass=person)",
+            "sAMAccountName",
+            "a)(uid=*",
+            "(&(objectClass=person)(sAMAccountName=a\\29\\28uid=\\2a))",
+        ),
+    ],
+)
+def test_each_form_is_searched_with_the_escaped_login(user_filter, uid_attribute, login, expected):
+    built = search_filter(user_filter, "{username}", uid_attribute, login)
+    assert built == expected
+    assert parse_filter(built)
 
 
 def test_placeholder_only_in_an_attribute_name():

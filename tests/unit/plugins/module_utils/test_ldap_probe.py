@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 import ldap3
 import pytest
 from ansible_collections.hardened.flopsar.plugins.module_utils import ldap_probe
-from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_checks import ERROR, WARNING, check_ca
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.ca import (
+    check_ca,
+)
+from ansible_collections.hardened.flopsar.plugins.module_utils._ldap.findings import (
+    ERROR,
+    WARNING,
+)
 from ansible_collections.hardened.flopsar.plugins.module_utils.ldap_probe import (
     ProbeRequest,
     SystemNetwork,

@@ -209,3 +209,40 @@ def test_inbound_rules_skip_disabled_and_sourceless_listeners():
 def test_tls_listeners():
     listeners = resolve_ok(spec(interface="eth1"), spec(name="ui", interface="eth0", port=9443, tls=True))
     assert [lst["name"] for lst in surface.tls_listeners(listeners)] == ["ui"]
+
+
+@pytest.mark.parametrize(
+    "sources, family, interface",
+    [
+        (["0.0.0.0/0"], "ipv4", "eth1"),
+        (["10.89.11.0/24", "0.0.0.0/1", "128.0.0.0/1"], "ipv4", "eth1"),
+        (["::/0"], "ipv6", "eth0"),
+        (["::ffff:0:0/96"], "ipv6", "eth0"),
+        ("0.0.0.0/0", "ipv4", "eth1"),
+    ],
+)
+def test_any_source_is_refused_without_the_listeners_opt_in(sources, family, interface):
+    (err,) = resolve_errors(spec(interface=interface, family=family, sources=sources))
+    assert err.startswith("server_agent_sources: ") and "admits every source address" in err
+    assert "server_agent_allow_any_source" in err
+
+
+def test_any_source_is_accepted_when_the_listener_opts_in():
+    (lst,) = resolve_ok(spec(interface="eth1", sources=["0.0.0.0/0"], allow_any_source="true"))
+    assert lst["sources"] == ["0.0.0.0/0"]
+
+
+def test_a_wide_but_partial_network_is_not_any_source():
+    assert surface.any_source([surface.ipaddress.ip_network("0.0.0.0/1")]) == []
+    resolve_ok(spec(interface="eth1", sources=["10.0.0.0/8"]))
+
+
+def test_otlp_grpc_without_tls_is_refused_on_a_network_address():
+    (err,) = resolve_errors(spec("otlp_grpc", interface="eth1", port=4317, tls=False))
+    assert err.startswith("server_otlp_grpc_tls: TLS may only be off when OTLP/gRPC binds to loopback")
+    assert "[otlp.grpc].ssl = true" in err
+
+
+def test_otlp_grpc_without_tls_is_accepted_on_loopback():
+    (lst,) = resolve_ok(spec("otlp_grpc", interface="lo", port=4317, tls=False))
+    assert lst["tls"] is False

@@ -143,7 +143,7 @@ def test_parse_nft_egress_rule():
 def test_the_converged_server_has_no_drift():
     rep = report()
     assert rep["drift"] == []
-    assert codes(rep, drift_only=False) == ["accepted-listener", "accepted-listener"]
+    assert codes(rep, drift_only=False) == ["accepted-listener", "accepted-listener", "cleartext-listener"]
     ui = next(r for r in rep["listeners"] if r["name"] == "ui")
     assert ui["up"] and ui["declared"] and ui["tls"] is True
     assert ui["firewall_sources"] == ["10.89.10.20/32"]
@@ -222,3 +222,23 @@ def test_svg_is_well_formed_and_names_every_listener():
     assert "10.89.10.10:9443/tcp ui TLS" in labels
     assert "10.89.11.30/32" in labels
     assert len(list(root.iter("{http://www.w3.org/2000/svg}line"))) >= 3
+
+
+def test_cleartext_listeners_on_network_addresses_are_noted():
+    model = declared()
+    model[2].update(enabled=True, address="10.89.11.10", sources=["10.89.11.0/24"], tls=None)
+    model.append(dict(model[0], name="metrics", service="crowdsec", address="127.0.0.1", port=6060, sources=[]))
+    notes = {f["subject"]: f for f in sr.cleartext_findings(model)}
+    assert sorted(notes) == [
+        "flopsar-server agent (10.89.11.10:9000)",
+        "flopsar-server otlp_http (10.89.11.10:4318)",
+    ]
+    otlp = notes["flopsar-server otlp_http (10.89.11.10:4318)"]
+    assert otlp["drift"] is False and "OTLP/HTTP has no documented TLS switch" in otlp["detail"]
+    assert otlp["detail"].endswith("admitted only from 10.89.11.0/24")
+
+
+def test_grpc_without_tls_on_a_network_address_is_noted():
+    model = [dict(declared()[1], name="otlp_grpc", port=4317, tls=False)]
+    (note,) = sr.cleartext_findings(model)
+    assert note["code"] == "cleartext-listener" and "clear text" in note["detail"]

@@ -191,7 +191,7 @@ def test_errors_fail_the_task_and_name_their_codes(capsys, net):
         **good(
             url="ldap://dc01.example.com:636",
             user_base_dn="ou=People;dc=example",
-            user_filter="(uid=jdoe)",
+            user_filter="({username}=jdoe)",
             skip_verify=True,
         ),
     )
@@ -426,12 +426,13 @@ def test_examples_and_return_are_yaml():
 
 def source_codes():
     found = set()
-    for name in (
-        "plugins/module_utils/ldap_checks.py",
-        "plugins/module_utils/ldap_probe.py",
-        "plugins/modules/ldap_validate.py",
-    ):
-        text = (REPO / name).read_text()
+    for path in [
+        *sorted((REPO / "plugins/module_utils/_ldap").glob("*.py")),
+        REPO / "plugins/module_utils/ldap_checks.py",
+        REPO / "plugins/module_utils/ldap_probe.py",
+        REPO / "plugins/modules/ldap_validate.py",
+    ]:
+        text = path.read_text()
         found |= set(re.findall(r'Finding\(\s*"([A-Z0-9_]+)"', text))
         found |= set(re.findall(r'self\.fail\(\s*[\w"]+,\s*"([A-Z0-9_]+)"', text))
         found |= set(re.findall(r'self\.warn\(\s*"([A-Z0-9_]+)"', text))
@@ -445,8 +446,13 @@ def test_every_finding_code_is_documented():
     assert codes_in_source == table
 
 
-def test_ldap_checks_has_no_ansible_or_third_party_imports():
-    text = (REPO / "plugins/module_utils/ldap_checks.py").read_text()
-    imports = re.findall(r"^(?:from|import) (\S+)", text, re.M)
-    assert set(imports) <= {"__future__", "ipaddress", "re", "dataclasses", "datetime"}
+@pytest.mark.parametrize(
+    "path",
+    [*sorted((REPO / "plugins/module_utils/_ldap").glob("*.py")), REPO / "plugins/module_utils/ldap_checks.py"],
+    ids=lambda p: p.name,
+)
+def test_the_offline_checks_have_no_ansible_or_third_party_imports(path):
+    imports = set(re.findall(r"^(?:from|import) (\S+)", path.read_text(), re.M))
+    own = {i for i in imports if i.startswith("ansible_collections.hardened.flopsar.plugins.module_utils._ldap.")}
+    assert imports - own <= {"__future__", "ipaddress", "re", "dataclasses", "datetime"}
     assert ldap_checks.__doc__
