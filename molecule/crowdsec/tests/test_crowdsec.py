@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+import yaml
 from labprobe import FILTERED, OPEN, http_status, listeners, tcp_state, tcp_states, tls_handshake
 
 SERVER, CLIENT, PROM = "fl-cs-server", "fl-cs-client", "fl-cs-prom"
@@ -162,6 +163,18 @@ def converge(extra_vars, *args):
     return output
 
 
+def assert_decision_reaches_the_bouncer(server, address, limit=15.0):
+    """Add a decision and wait until the bouncer has it in its set (it pulls with its key)."""
+    server.check_output(f"cscli decisions add --ip {address} --duration 5m")
+    try:
+        deadline = time.monotonic() + limit
+        while address not in server.check_output("nft list set ip crowdsec crowdsec-blacklists"):
+            assert time.monotonic() < deadline, f"the bouncer did not pick up a decision for {address}"
+            time.sleep(0.5)
+    finally:
+        server.check_output(f"cscli decisions delete --ip {address}")
+
+
 needs_molecule = pytest.mark.skipif("MOLECULE_INVENTORY_FILE" not in os.environ, reason="needs Molecule's inventory")
 
 
@@ -176,14 +189,7 @@ def test_a_new_bouncer_key_is_rotated_cleanly(lab):
     assert bouncers[0]["api_key"] == hashlib.sha512(new_key.encode()).hexdigest()
     assert server.service("crowdsec-firewall-bouncer").is_running
     # The bouncer works with the new key: a decision still reaches its set.
-    server.check_output("cscli decisions add --ip 192.0.2.55 --duration 5m")
-    try:
-        deadline = time.monotonic() + 15
-        while "192.0.2.55" not in server.check_output("nft list set ip crowdsec crowdsec-blacklists"):
-            assert time.monotonic() < deadline, "the bouncer did not pick up a decision with the rotated key"
-            time.sleep(0.5)
-    finally:
-        server.check_output("cscli decisions delete --ip 192.0.2.55")
+    assert_decision_reaches_the_bouncer(server, "192.0.2.55")
 
 
 @needs_molecule
@@ -217,8 +223,6 @@ def test_a_rotation_whose_restart_fails_keeps_the_previous_registered_key(lab):
     """A new bouncer key whose restart fails (a test drop-in refuses to start the bouncer while its
     override holds that key) is rolled back: the previous override file AND the previous key's
     registration are back, and the bouncer enforces decisions with them."""
-    import yaml
-
     server = lab(SERVER)
     local = "/etc/crowdsec/bouncers/crowdsec-firewall-bouncer.yaml.local"
     before_key = yaml.safe_load(server.file(local).content_string)["api_key"]
@@ -258,11 +262,4 @@ def test_a_rotation_whose_restart_fails_keeps_the_previous_registered_key(lab):
         (BOUNCER, hashlib.sha512(before_key.encode()).hexdigest(), False)
     ]
     assert server.service(BOUNCER_UNIT).is_running
-    server.check_output("cscli decisions add --ip 192.0.2.56 --duration 5m")
-    try:
-        deadline = time.monotonic() + 15
-        while "192.0.2.56" not in server.check_output("nft list set ip crowdsec crowdsec-blacklists"):
-            assert time.monotonic() < deadline, "the bouncer does not enforce decisions with its previous key"
-            time.sleep(0.5)
-    finally:
-        server.check_output("cscli decisions delete --ip 192.0.2.56")
+    assert_decision_reaches_the_bouncer(server, "192.0.2.56")
