@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # Build the Flopsar Server TEST STAND-IN as a vendor-like Debian package.
 #
-#   tests/standin/build-deb.sh OUTDIR
+#   tests/standin/build-deb.sh OUTDIR [VERSION [broken]]
 #
-# Writes OUTDIR/flopsar-server-7.0.0+standin.all.deb and prints its path (last line of stdout).
+# Writes OUTDIR/flopsar-server-VERSION+standin.all.deb (VERSION defaults to 7.0.0) and prints its
+# path (last line of stdout). With "broken", the package's program exits with an error at start
+# (OUTDIR/flopsar-server-VERSION+standin.broken.all.deb): a TEST ARTIFACT for the upgrade rollback
+# scenarios, not a behaviour of the product or of the stand-in.
 # The package holds /usr/bin/flopsar-server and its README, nothing else: the system user, the
 # directories, settings.toml and the systemd unit are the role's job, as with the vendor's package.
 # Fixed mtimes, owners and SOURCE_DATE_EPOCH make repeated builds byte-identical.
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OUTDIR" >&2
+if [ $# -lt 1 ] || [ $# -gt 3 ] || { [ $# -eq 3 ] && [ "$3" != broken ]; }; then
+  echo "usage: $0 OUTDIR [VERSION [broken]]" >&2
   exit 2
 fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 outdir=$1
-version=7.0.0+standin
-deb="$outdir/flopsar-server-$version.all.deb"
+version=${2:-7.0.0}+standin
+broken=${3:-}
+if ! [[ $version =~ ^[0-9][0-9A-Za-z.+~-]*$ ]]; then
+  echo "$0: not a Debian version: $version" >&2
+  exit 2
+fi
+deb="$outdir/flopsar-server-$version${broken:+.broken}.all.deb"
 export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
 
 root=$(mktemp -d)
@@ -29,7 +37,11 @@ for dir in DEBIAN usr usr/bin usr/share usr/share/doc usr/share/doc/flopsar-serv
   install -d -m 0755 "$root/$dir"
 done
 # The source has no shebang (it is also imported by the unit tests); the installed program gets one.
-{ echo '#!/usr/bin/python3'; cat "$here/flopsar_standin.py"; } > "$root/usr/bin/flopsar-server"
+if [ -n "$broken" ]; then
+  printf '#!/bin/sh\necho "flopsar-server %s: TEST ARTIFACT, exits at start" >&2\nexit 70\n' "$version" >"$root/usr/bin/flopsar-server"
+else
+  { echo '#!/usr/bin/python3'; cat "$here/flopsar_standin.py"; } >"$root/usr/bin/flopsar-server"
+fi
 chmod 0755 "$root/usr/bin/flopsar-server"
 install -m 0644 "$here/README.md" "$root/usr/share/doc/flopsar-server/README.md"
 

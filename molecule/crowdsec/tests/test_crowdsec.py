@@ -10,12 +10,14 @@ import subprocess
 import time
 
 import pytest
+import yaml
 from labprobe import FILTERED, OPEN, http_status, listeners, tcp_state, tcp_states, tls_handshake
 
 SERVER, CLIENT, PROM = "fl-cs-server", "fl-cs-client", "fl-cs-prom"
 MGMT, APP = "10.89.70.10", "10.89.71.10"
 CLIENT_APP = "10.89.71.20"
 BOUNCER = "hardened-flopsar-firewall"
+BOUNCER_UNIT = "crowdsec-firewall-bouncer"
 OUR_TABLE = "nft -j list table inet hardened_flopsar"
 
 
@@ -161,6 +163,18 @@ def converge(extra_vars, *args):
     return output
 
 
+def assert_decision_reaches_the_bouncer(server, address, limit=15.0):
+    """Add a decision and wait until the bouncer has it in its set (it pulls with its key)."""
+    server.check_output(f"cscli decisions add --ip {address} --duration 5m")
+    try:
+        deadline = time.monotonic() + limit
+        while address not in server.check_output("nft list set ip crowdsec crowdsec-blacklists"):
+            assert time.monotonic() < deadline, f"the bouncer did not pick up a decision for {address}"
+            time.sleep(0.5)
+    finally:
+        server.check_output(f"cscli decisions delete --ip {address}")
+
+
 needs_molecule = pytest.mark.skipif("MOLECULE_INVENTORY_FILE" not in os.environ, reason="needs Molecule's inventory")
 
 
@@ -175,14 +189,7 @@ def test_a_new_bouncer_key_is_rotated_cleanly(lab):
     assert bouncers[0]["api_key"] == hashlib.sha512(new_key.encode()).hexdigest()
     assert server.service("crowdsec-firewall-bouncer").is_running
     # The bouncer works with the new key: a decision still reaches its set.
-    server.check_output("cscli decisions add --ip 192.0.2.55 --duration 5m")
-    try:
-        deadline = time.monotonic() + 15
-        while "192.0.2.55" not in server.check_output("nft list set ip crowdsec crowdsec-blacklists"):
-            assert time.monotonic() < deadline, "the bouncer did not pick up a decision with the rotated key"
-            time.sleep(0.5)
-    finally:
-        server.check_output("cscli decisions delete --ip 192.0.2.55")
+    assert_decision_reaches_the_bouncer(server, "192.0.2.55")
 
 
 @needs_molecule
@@ -209,3 +216,50 @@ def test_a_declared_remote_client_reaches_the_local_api_over_tls_only(lab):
     finally:
         server.check_output(f"cscli decisions delete --ip {CLIENT_APP}")
     wait_for_state(client, APP, 9443, OPEN)
+
+
+@needs_molecule
+def test_a_rotation_whose_restart_fails_keeps_the_previous_registered_key(lab):
+    """A new bouncer key whose restart fails (a test drop-in refuses to start the bouncer while its
+    override holds that key) is rolled back: the previous override file AND the previous key's
+    registration are back, and the bouncer enforces decisions with them."""
+    server = lab(SERVER)
+    local = "/etc/crowdsec/bouncers/crowdsec-firewall-bouncer.yaml.local"
+    before_key = yaml.safe_load(server.file(local).content_string)["api_key"]
+    before = json.loads(server.check_output("cscli -o json bouncers list"))
+    assert [b["api_key"] for b in before] == [hashlib.sha512(before_key.encode()).hexdigest()]
+    new_key = "FailedRotationKey0123456789abcdefghijklmnop"
+    dropin = f"/etc/systemd/system/{BOUNCER_UNIT}.service.d/zz-molecule-fault.conf"
+    server.check_output(
+        f"printf '[Service]\\nExecStartPre=/bin/sh -c \"! grep -q FailedRotationKey {local}\"\\n' > {dropin}"
+    )
+    try:
+        result = subprocess.run(
+            [
+                "ansible-playbook",
+                "-i",
+                os.environ["MOLECULE_INVENTORY_FILE"],
+                os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "converge.yml"),
+                "--tags",
+                "crowdsec",
+                "-e",
+                json.dumps({"crowdsec_bouncer_api_key": new_key}),
+                "-vvv",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        assert "override files and bouncer key were put back" in output, output[-3000:]
+        assert new_key not in output and before_key not in output
+    finally:
+        server.check_output(f"rm -f {dropin} && systemctl daemon-reload")
+    assert yaml.safe_load(server.file(local).content_string)["api_key"] == before_key
+    after = json.loads(server.check_output("cscli -o json bouncers list"))
+    assert [(b["name"], b["api_key"], b["revoked"]) for b in after] == [
+        (BOUNCER, hashlib.sha512(before_key.encode()).hexdigest(), False)
+    ]
+    assert server.service(BOUNCER_UNIT).is_running
+    assert_decision_reaches_the_bouncer(server, "192.0.2.56")
