@@ -129,10 +129,16 @@ def changed(output, host):
 
 
 def wait_until(predicate, timeout, step=0.5):
+    """Poll until predicate() is true; a predicate that fails (a host restarting, a firewall reloading)
+    counts as false."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except (AssertionError, RuntimeError, OSError, subprocess.SubprocessError):
+            time.sleep(step)
+            continue
         time.sleep(step)
     return False
 
