@@ -109,10 +109,11 @@ def test_server_egress_only_to_ldaps(lab, topology):
     assert tcp_states(lab(t.host("server")), list(expected)) == expected
 
 
-def converge(topology, scenario_dir, extra=None, wait=True):
+def converge(topology, scenario_dir, extra=None, wait=True, tags=None):
     """The scenario's converge limited to the server, as an operator reruns it; with wait=False the
     running process (its own session, so that a test can kill it)."""
     args = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--limit", topology.host("server")]
+    args += ["--tags", tags] if tags else []
     args += [os.path.join(scenario_dir, "converge.yml"), "-e", json.dumps(extra or {})]
     if not wait:
         out = subprocess.PIPE
@@ -141,6 +142,21 @@ def wait_until(predicate, timeout, step=0.5):
             continue
         time.sleep(step)
     return False
+
+
+@pytest.mark.parametrize("tag", ["firewall", "firewall_configure"])
+def test_the_firewall_role_alone_keeps_every_flow(lab, topology, scenario_dir, tag):
+    """`--limit <server> --tags firewall` (or firewall_configure): the server role's tasks are skipped, so
+    the firewall resolves the surface itself (it used to load a table without any listener rule)."""
+    rc, output = converge(topology, scenario_dir, tags=tag)
+    assert rc == 0, output[-3000:]
+    assert changed(output, topology.host("server")) == 0
+    for role in ROLES:
+        for family in ("ipv4", "ipv6"):
+            allowed, addresses = topology.allowed(role, family)
+            targets = [(address, port) for address in addresses for port in PORTS]
+            expected = {t: OPEN if t in allowed else FILTERED for t in targets}
+            assert tcp_states(lab(topology.host(role)), targets) == expected, (role, family)
 
 
 def test_a_lockout_is_rolled_back(lab, topology, scenario_dir, ruleset):

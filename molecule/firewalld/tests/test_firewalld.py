@@ -89,6 +89,8 @@ def test_the_boot_guard_is_enabled_and_nothing_is_pending(lab):
     assert not server.file("/var/lib/hardened-flopsar/firewalld.pending").exists
 
 
+test_the_firewall_role_alone_keeps_every_flow = shared.test_the_firewall_role_alone_keeps_every_flow
+
 # Last: they rerun the converge, and the reboot restarts the server (the foreign table is gone after it).
 test_a_rule_added_by_hand_is_gone_after_the_next_run = shared.test_a_rule_added_by_hand_is_gone_after_the_next_run
 test_an_interrupted_run_is_settled_by_the_next = shared.test_an_interrupted_run_is_settled_by_the_next
