@@ -174,6 +174,10 @@ def test_a_lockout_is_rolled_back(lab, topology, scenario_dir, ruleset):
     assert "the host restored the previous ruleset by itself after 20 seconds" in output, output[-3000:]
     assert ruleset(server) == before
     assert tcp_states(lab(t.host("admin")), [(t.at(t.mgmt, "server"), 22)]) == {(t.at(t.mgmt, "server"), 22): OPEN}
+    # The rolled-back candidate is still on the host, never confirmed: the next run loads the model again.
+    rc, output = converge(t, scenario_dir)
+    assert rc == 0 and changed(output, t.host("server")) > 0, output[-3000:]
+    assert ruleset(server) == before
 
 
 def test_no_declared_port_was_reachable_during_the_first_converge(lab, topology):
