@@ -6,18 +6,22 @@ management network, an application network and a directory network; an admin hos
 directory. Every client connects to every server port on every server address, over IPv4 and IPv6,
 and only the documented flows get through; everything else is silently dropped (FILTERED).
 
-A scenario's test module imports the tests and defines three fixtures: ``topology`` (a Topology),
-``scenario_dir`` (where its converge.yml is) and ``ruleset`` (a function of a host returning the
-firewall state that a rollback must restore exactly).
+A scenario's test module imports the tests and defines the fixtures: ``topology`` (a Topology),
+``scenario_dir`` (where its converge.yml is), ``ruleset`` (a function of a host returning the firewall
+state that a rollback must restore exactly: what is loaded first, the boot configuration last),
+``hand_rule`` (the backend's command that accepts a source and port by hand) and ``candidate`` (the
+file on the server that a run writes its new rules to).
 """
 
 import json
 import os
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 
 import pytest
-from labprobe import FILTERED, OPEN, tcp_states
+from labprobe import CLOSED, FILTERED, OPEN, tcp_states
 
 PORTS = (22, 9000, 9443, 4317, 4318, 8080)
 ROLES = ("admin", "agent", "other")
@@ -105,6 +109,56 @@ def test_server_egress_only_to_ldaps(lab, topology):
     assert tcp_states(lab(t.host("server")), list(expected)) == expected
 
 
+def converge(topology, scenario_dir, extra=None, wait=True, tags=None):
+    """The scenario's converge limited to the server, as an operator reruns it; with wait=False the
+    running process (its own session, so that a test can kill it)."""
+    args = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--limit", topology.host("server")]
+    args += ["--tags", tags] if tags else []
+    args += [os.path.join(scenario_dir, "converge.yml"), "-e", json.dumps(extra or {})]
+    if not wait:
+        out = subprocess.PIPE
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def changed(output, host):
+    """The changed= count of the host's line in the play recap."""
+    lines = [line for line in output.splitlines() if line.startswith(host + " ") and "changed=" in line]
+    assert lines, output[-3000:]
+    return int(lines[-1].split("changed=")[1].split()[0])
+
+
+def wait_until(predicate, timeout, step=0.5):
+    """Poll until predicate() is true; a predicate that fails (a host restarting, a firewall reloading)
+    counts as false."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except (AssertionError, RuntimeError, OSError, subprocess.SubprocessError):
+            time.sleep(step)
+            continue
+        time.sleep(step)
+    return False
+
+
+@pytest.mark.parametrize("tag", ["firewall", "firewall_configure"])
+def test_the_firewall_role_alone_keeps_every_flow(lab, topology, scenario_dir, tag):
+    """`--limit <server> --tags firewall` (or firewall_configure): the server role's tasks are skipped, so
+    the firewall resolves the surface itself (it used to load a table without any listener rule)."""
+    rc, output = converge(topology, scenario_dir, tags=tag)
+    assert rc == 0, output[-3000:]
+    assert changed(output, topology.host("server")) == 0
+    for role in ROLES:
+        for family in ("ipv4", "ipv6"):
+            allowed, addresses = topology.allowed(role, family)
+            targets = [(address, port) for address in addresses for port in PORTS]
+            expected = {t: OPEN if t in allowed else FILTERED for t in targets}
+            assert tcp_states(lab(topology.host(role)), targets) == expected, (role, family)
+
+
 def test_a_lockout_is_rolled_back(lab, topology, scenario_dir, ruleset):
     """A change that cuts the controller off is rolled back by the host by itself."""
     t = topology
@@ -115,23 +169,99 @@ def test_a_lockout_is_rolled_back(lab, topology, scenario_dir, ruleset):
         "firewall_confirm_timeout": 5,
         "firewall_rollback_timeout": 20,
     }
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            os.environ["MOLECULE_INVENTORY_FILE"],
-            "--limit",
-            t.host("server"),
-            os.path.join(scenario_dir, "converge.yml"),
-            "-e",
-            json.dumps(extra),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
+    rc, output = converge(t, scenario_dir, extra)
+    assert rc != 0
     assert "the host restored the previous ruleset by itself after 20 seconds" in output, output[-3000:]
     assert ruleset(server) == before
     assert tcp_states(lab(t.host("admin")), [(t.at(t.mgmt, "server"), 22)]) == {(t.at(t.mgmt, "server"), 22): OPEN}
+    # The rolled-back candidate is still on the host, never confirmed: the next run loads the model again.
+    rc, output = converge(t, scenario_dir)
+    assert rc == 0 and changed(output, t.host("server")) > 0, output[-3000:]
+    assert ruleset(server) == before
+
+
+def test_no_declared_port_was_reachable_during_the_first_converge(lab, topology):
+    """prepare.yml started a prober on the unrelated host before the first converge: it tried the agent and
+    UI listeners (declared, not for it) every 0.2 s through create, converge, idempotence and verify."""
+    other = lab(topology.host("other"))
+    other.run("kill $(cat /run/first-run-prober.pid)")
+    log = other.file("/var/log/first-run-prober.log").content_string.splitlines()
+    attempts = [line.split() for line in log if len(line.split()) == 3]
+    assert len(attempts) > 100, log[-5:]  # it ran through the whole converge
+    assert [a for a in attempts if a[2] != "shut"] == []
+
+
+def test_a_rule_added_by_hand_is_gone_after_the_next_run(lab, topology, scenario_dir, ruleset, hand_rule):
+    """A hand-made accept rule (the unrelated host to the agent listener) works, and the next run removes
+    it and says so."""
+    t = topology
+    server, other = lab(t.host("server")), lab(t.host("other"))
+    target = (t.at(t.app, "server"), 9000)
+    before = ruleset(server)
+    server.check_output(hand_rule(t.at(t.app, "other"), 9000))
+    assert tcp_states(other, [target]) == {target: OPEN}
+    rc, output = converge(t, scenario_dir)
+    assert rc == 0, output[-3000:]
+    assert changed(output, t.host("server")) > 0
+    assert tcp_states(other, [target]) == {target: FILTERED}
+    assert ruleset(server) == before
+
+
+def test_an_interrupted_run_is_settled_by_the_next(lab, topology, scenario_dir, ruleset, candidate):
+    """A run killed once its new rules are written to the host; the next run with the same inputs loads and
+    confirms them (it used to see an unchanged file and leave it for the next boot), and a run without them
+    puts the model back."""
+    t = topology
+    server = lab(t.host("server"))
+    before = ruleset(server)
+    extra = {
+        "firewall_extra_inbound": [
+            {"name": "interrupted", "port": 5555, "protocol": "tcp", "sources": [t.at(t.app, "other") + "/32"]}
+        ]
+    }
+    run = converge(t, scenario_dir, extra, wait=False)
+    written = wait_until(lambda: "5555" in server.run(f"cat {candidate}").stdout, timeout=300, step=0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert written
+    rc, output = converge(t, scenario_dir, extra)
+    assert rc == 0, output[-3000:]
+    assert changed(output, t.host("server")) > 0
+    state = ruleset(server)
+    assert "5555" in state[0] and "5555" in state[-1]  # loaded, and the boot configuration
+    probe = (t.at(t.app, "server"), 5555)
+    assert tcp_states(lab(t.host("other")), [probe]) == {probe: CLOSED}  # through the firewall; nothing listens
+    rc, output = converge(t, scenario_dir)
+    assert rc == 0 and changed(output, t.host("server")) > 0, output[-3000:]
+    assert ruleset(server) == before
+
+
+def test_a_reboot_while_the_confirm_waits_boots_the_last_confirmed_rules(lab, topology, scenario_dir, ruleset):
+    """A change (here one that cuts the controller off, so that the confirmation waits) is loaded, and the
+    host reboots before it is confirmed: it boots the last confirmed rules, the run says so, the controller
+    and the admin host get in, and the next run settles it."""
+    t = topology
+    host = t.host("server")
+    server = lab(host)
+    before = ruleset(server)
+    extra = {
+        "firewall_admin_networks": [t.at(t.mgmt, "admin") + "/32"],
+        "firewall_confirm_timeout": 60,
+        "firewall_rollback_timeout": 120,
+    }
+    run = converge(t, scenario_dir, extra, wait=False)
+    assert wait_until(lambda: ruleset(server) != before, timeout=300, step=0.5)
+    subprocess.run(["podman", "restart", "--time", "5", host], check=True, capture_output=True)
+    subprocess.run(["ip", "neigh", "flush", "to", t.at(t.mgmt, "server")], check=False)
+    for client in ROLES:
+        lab(t.host(client)).run("ip neigh flush all")
+    output = run.communicate(timeout=400)[0]
+    assert run.returncode != 0
+    assert "rebooted while the new rules waited" in output or "restored the previous ruleset" in output, output[-3000:]
+    assert wait_until(lambda: server.run("systemctl is-system-running --wait").rc in (0, 1), timeout=120)
+    assert ruleset(server) == before  # read inside the host
+    admin_ssh = (t.at(t.mgmt, "server"), 22)
+    assert tcp_states(lab(t.host("admin")), [admin_ssh]) == {admin_ssh: OPEN}
+    rc, output = converge(t, scenario_dir)  # the controller gets in, and the candidate is settled
+    assert rc == 0, output[-3000:]
+    assert ruleset(server) == before

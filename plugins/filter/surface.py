@@ -18,10 +18,6 @@ def surface_settings(listeners):
     return surface.flopsar_settings(list(listeners))
 
 
-def surface_inbound_rules(listeners):
-    return surface.inbound_rules(list(listeners))
-
-
 def to_toml(data, header_comment=None):
     try:
         return dumps(data, header_comment)
@@ -34,6 +30,5 @@ class FilterModule:
         return {
             "surface_resolve": surface_resolve,
             "surface_settings": surface_settings,
-            "surface_inbound_rules": surface_inbound_rules,
             "to_toml": to_toml,
         }

@@ -235,8 +235,9 @@ def client_egress(servers, listener_names, client_addresses=None, group="flopsar
     for server in servers:
         if server.get("surface") is None:
             errors.append(
-                "host %s in group %r has not published server_surface: run the server role (its preflight "
-                "at least) on it earlier in the same run, as playbooks/site.yml does" % (server["host"], group)
+                "host %s in group %r has not published server_surface, so this host's outbound rules cannot be "
+                "derived: keep the servers in the run (e.g. --limit '<this host>,%s'; playbooks/site.yml resolves "
+                "them in its first play), nothing was changed" % (server["host"], group, group)
             )
             continue
         known.update(lst["name"] for lst in server["surface"])

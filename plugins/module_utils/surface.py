@@ -309,23 +309,3 @@ def flopsar_settings(listeners):
 
 def tls_listeners(listeners):
     return [lst for lst in listeners if lst["enabled"] and lst.get("tls")]
-
-
-def inbound_rules(listeners):
-    """One firewall rule per enabled listener and source family: destination address and port, sources."""
-    rules = []
-    for lst in listeners:
-        if not lst["enabled"] or not lst["sources"]:
-            continue
-        rules.append(
-            {
-                "name": lst["name"],
-                "service": lst.get("service", ""),
-                "protocol": lst["protocol"],
-                "daddr": lst["address"],
-                "family": lst["family"],
-                "port": lst["port"],
-                "saddr": list(lst["sources"]),
-            }
-        )
-    return rules

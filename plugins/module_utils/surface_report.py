@@ -32,6 +32,7 @@ DRIFT = (
     "declared-listener-down",
     "sources-differ",
     "firewall-missing",
+    "rule-not-in-model",
 )
 NOTES = ("undeclared-loopback-listener", "accepted-listener", "cleartext-listener")
 
@@ -364,6 +365,20 @@ def compare(host, declared, observed, firewall, accepted=None, firewall_expected
                 ),
                 "the firewall admits %s but nothing listens there" % ", ".join(opening["saddr"]),
             )
+    # Every accept rule the firewall role writes carries a comment (the flow it serves); one without
+    # is not in the model: made by hand, or by another tool. The next run of the role removes it.
+    for direction, rules in (("inbound", openings), ("outbound", firewall.get("egress", []) if firewall else [])):
+        for rule in rules:
+            if not rule.get("comment"):
+                peers = rule.get("saddr") if direction == "inbound" else rule.get("daddr")
+                find(
+                    "rule-not-in-model",
+                    "%s %s:%d/%s" % (direction, rule.get("daddr") or "any address", rule["port"], rule["protocol"])
+                    if direction == "inbound"
+                    else "%s %s/%s" % (direction, rule["port"], rule["protocol"]),
+                    "an accept rule the model does not declare (%s %s); the next run of the firewall role removes it"
+                    % ("from" if direction == "inbound" else "to", ", ".join(peers or ["any"])),
+                )
     if firewall_expected and firewall is not None and not firewall.get("present"):
         find("firewall-missing", "table inet %s" % firewall.get("table", ""), "the host firewall's table is not loaded")
 

@@ -16,6 +16,9 @@ test_inbound_expectation_table = shared.test_inbound_expectation_table
 test_agent_host_reaches_nothing_but_the_agent_listener = shared.test_agent_host_reaches_nothing_but_the_agent_listener
 test_server_egress_only_to_ldaps = shared.test_server_egress_only_to_ldaps
 test_a_lockout_is_rolled_back = shared.test_a_lockout_is_rolled_back
+test_no_declared_port_was_reachable_during_the_first_converge = (
+    shared.test_no_declared_port_was_reachable_during_the_first_converge
+)
 
 ZONE = "hflopsar"
 
@@ -27,18 +30,20 @@ def topology():
 
 @pytest.fixture(scope="module")
 def scenario_dir():
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """Where the shared converge.yml is (the firewall scenario's)."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "firewall")
 
 
 @pytest.fixture(scope="module")
 def ruleset():
     def state(host):
         return (
-            host.check_output("firewall-cmd --get-default-zone"),
             host.check_output(f"firewall-cmd --info-zone={ZONE}"),
+            host.check_output("firewall-cmd --get-default-zone"),
             host.check_output(f"firewall-cmd --info-policy={ZONE}-out"),
             host.check_output("firewall-cmd --get-ipsets"),
-            host.file(f"/etc/firewalld/zones/{ZONE}.xml").content_string,
+            host.check_output(f"firewall-cmd --info-ipset={ZONE}-admin4"),
+            host.file(f"/etc/firewalld/zones/{ZONE}.xml").content_string,  # the boot configuration
         )
 
     return state
@@ -63,3 +68,32 @@ def test_agent_host_input_is_left_to_the_operator(lab):
     agent = lab(TOPOLOGY.host("agent"))
     assert "target: ACCEPT" in agent.check_output(f"firewall-cmd --info-zone={ZONE}")
     assert "target: DROP" in agent.check_output(f"firewall-cmd --info-policy={ZONE}-out")
+
+
+@pytest.fixture(scope="module")
+def hand_rule():
+    return lambda source, port: (
+        f"firewall-cmd --zone={ZONE} --add-rich-rule='rule family=ipv4 source address={source} "
+        f"port port={port} protocol=tcp accept'"
+    )
+
+
+@pytest.fixture(scope="module")
+def candidate():
+    return f"/etc/firewalld/zones/{ZONE}.xml"
+
+
+def test_the_boot_guard_is_enabled_and_nothing_is_pending(lab):
+    server = lab(SERVER)
+    assert server.service("hardened-flopsar-firewalld-guard").is_enabled
+    assert not server.file("/var/lib/hardened-flopsar/firewalld.pending").exists
+
+
+test_the_firewall_role_alone_keeps_every_flow = shared.test_the_firewall_role_alone_keeps_every_flow
+
+# Last: they rerun the converge, and the reboot restarts the server (the foreign table is gone after it).
+test_a_rule_added_by_hand_is_gone_after_the_next_run = shared.test_a_rule_added_by_hand_is_gone_after_the_next_run
+test_an_interrupted_run_is_settled_by_the_next = shared.test_an_interrupted_run_is_settled_by_the_next
+test_a_reboot_while_the_confirm_waits_boots_the_last_confirmed_rules = (
+    shared.test_a_reboot_while_the_confirm_waits_boots_the_last_confirmed_rules
+)

@@ -4,7 +4,7 @@ from ansible_collections.hardened.flopsar.plugins.filter.surface import FilterMo
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"surface_resolve", "surface_settings", "surface_inbound_rules", "to_toml"}
+    assert set(FilterModule().filters()) == {"surface_resolve", "surface_settings", "to_toml"}
 
 
 def test_to_toml_error_is_a_filter_error():

@@ -187,25 +187,6 @@ def test_settings_with_otlp_on():
     }
 
 
-def test_inbound_rules_skip_disabled_and_sourceless_listeners():
-    listeners = resolve_ok(
-        spec(interface="eth1", sources=["10.89.11.0/24"]),
-        spec(name="ui", address="127.0.0.1", port=9443, tls=True),
-        spec(name="otlp_http", enabled=False, port=4318, sources=["10.0.0.0/8"]),
-    )
-    assert surface.inbound_rules(listeners) == [
-        {
-            "name": "agent",
-            "service": "flopsar-server",
-            "protocol": "tcp",
-            "daddr": "10.89.11.10",
-            "family": "ipv4",
-            "port": 9000,
-            "saddr": ["10.89.11.0/24"],
-        }
-    ]
-
-
 def test_tls_listeners():
     listeners = resolve_ok(spec(interface="eth1"), spec(name="ui", interface="eth0", port=9443, tls=True))
     assert [lst["name"] for lst in surface.tls_listeners(listeners)] == ["ui"]

@@ -140,6 +140,36 @@ def test_parse_nft_egress_rule():
     ]
 
 
+def hand_rule(chain, field, address, port):
+    """An accept rule as `nft insert rule inet hardened_flopsar <chain> ip <field> <address> tcp dport <port>
+    accept` lists it: no comment."""
+    return {
+        "rule": {
+            "family": "inet",
+            "table": TABLE,
+            "chain": chain,
+            "expr": [
+                {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": field}}, "right": address}},
+                {"match": {"op": "==", "left": {"payload": DPORT}, "right": port}},
+                {"accept": None},
+            ],
+        }
+    }
+
+
+def test_a_rule_added_by_hand_is_not_in_the_model():
+    data = json.loads(NFT)
+    data["nftables"] += [
+        hand_rule("input", "saddr", "10.89.11.40", 9000),
+        hand_rule("output", "daddr", "192.0.2.9", 25),
+    ]
+    rep = report(nft_text=json.dumps(data))
+    found = [f for f in rep["drift"] if f["code"] == "rule-not-in-model"]
+    assert [f["subject"] for f in found] == ["inbound any address:9000/tcp", "outbound 25/tcp"]
+    assert "from 10.89.11.40/32" in found[0]["detail"] and "to 192.0.2.9/32" in found[1]["detail"]
+    assert codes(rep) == ["rule-not-in-model", "rule-not-in-model", "sources-differ"]
+
+
 def test_the_converged_server_has_no_drift():
     rep = report()
     assert rep["drift"] == []
