@@ -40,6 +40,14 @@ step_host() {
   nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
   [ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
   [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
+  # systemd in each lab host holds about 7 inotify instances, all counted against root: two labs at
+  # once next to the kernel's default of 128 (fs.inotify.max_user_instances) leave hosts dead at boot.
+  local inotify
+  inotify=$(cat /proc/sys/fs/inotify/max_user_instances)
+  if [ "$inotify" -lt 1024 ]; then
+    log "raising fs.inotify.max_user_instances from $inotify to 1024 (until reboot)"
+    echo 1024 > /proc/sys/fs/inotify/max_user_instances
+  fi
   local conf=/etc/containers/containers.conf want
   want=$(printf '# written by hardened.flopsar tests/lab/bootstrap.sh\n[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n\n[engine]\nruntime = "runc"\n' \
     "$nofile" "$nofile" "$nproc" "$nproc")
