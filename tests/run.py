@@ -1,6 +1,6 @@
 """Run the collection's checks stage by stage and print one summary.
 
-    tests/run.py [lint|build|publish|unit|sanity|molecule|bench_smoke|all] [--scenario NAME ...]
+    tests/run.py [lint|build|publish|unit|sanity|molecule|bench_smoke|labs|all] [--scenario NAME ...]
 
 Each stage prints its own output and duration. Test counts come from pytest's
 JUnit XML (unit tests and every scenario's testinfra tests); a check that is
@@ -11,7 +11,6 @@ already bootstrapped the machine (tests/lab/bootstrap.sh).
 """
 
 import argparse
-import concurrent.futures
 import json
 import os
 import shutil
@@ -452,15 +451,39 @@ def run_scenario(tally, name, e, label, alone=False):
         tally.add(f"molecule {label}: verify tests", passed, failed, 0)
 
 
-def run_scenarios(tally, jobs, e):
-    """Each (name, label) of jobs, MOLECULE_JOBS at a time."""
-    alone = MOLECULE_JOBS == 1 or len(jobs) == 1
-    with concurrent.futures.ThreadPoolExecutor(max_workers=MOLECULE_JOBS) as pool:
-        for future in [pool.submit(run_scenario, tally, name, e, label, alone) for name, label in jobs]:
-            future.result()
+def run_jobs(jobs):
+    """Run each job (name, after, callable) MOLECULE_JOBS at a time, in the order given; a job whose
+    `after` names another job starts only once that one has ended (a re-run on another release shares
+    its scenario's container names and networks)."""
+    pending, done = list(jobs), set()
+    ready = threading.Condition()
+
+    def worker():
+        while True:
+            with ready:
+                while True:
+                    if not pending:
+                        return
+                    job = next((j for j in pending if j[1] is None or j[1] in done), None)
+                    if job:
+                        pending.remove(job)
+                        break
+                    ready.wait()
+            try:
+                job[2]()
+            finally:
+                with ready:
+                    done.add(job[0])
+                    ready.notify_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(min(MOLECULE_JOBS, len(jobs)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
-def stage_molecule(tally, names):
+def molecule_env():
     os.chdir(REPO)
     RESULTS.mkdir(parents=True, exist_ok=True)
     e = env()
@@ -468,15 +491,30 @@ def stage_molecule(tally, names):
         [REPO / "tests/standin/build-deb.sh", CACHE / "packages"], capture_output=True, text=True, check=True, env=e
     ).stdout.splitlines()[-1]
     e["LAB_IMAGE"] = os.environ.get("LAB_IMAGE") or lab_image("bookworm", e)
-    run_scenarios(tally, [(name, name) for name in names or scenarios()], e)
-    if not names and not os.environ.get("LAB_IMAGE"):
-        # After the others: a re-run shares its scenario's names and networks.
+    return e
+
+
+def scenario_jobs(tally, names, e, with_releases):
+    """One job per scenario; with_releases adds the re-runs on the other Debian releases, each after
+    its scenario's run on Debian 12."""
+    jobs = [(n, None, None) for n in names]
+    if with_releases:
         for release, extra in OTHER_RELEASES.items():
-            e["LAB_IMAGE"] = lab_image(release, e)
-            run_scenarios(tally, [(name, f"{name} ({release})") for name in extra], e)
-    # Only this run's scenarios: another run (a second checkout, a benchmark) may own the rest.
+            jobs += [(f"{n} ({release})", n, release) for n in extra if n in names]
+    alone = MOLECULE_JOBS == 1 or len(jobs) == 1
+    images = {release: lab_image(release, e) for _, _, release in jobs if release}
+
+    def job(label, name, release):
+        scenario_env = {**e, "LAB_IMAGE": images[release]} if release else e
+        return lambda: run_scenario(tally, name, scenario_env, label, alone)
+
+    return [(label, after, job(label, after or label, release)) for label, after, release in jobs]
+
+
+def remove_leftovers(names):
+    """Only this run's scenarios: another run (a second checkout, a benchmark) may own the rest."""
     leftovers = []
-    for name in names or scenarios():
+    for name in names:
         leftovers += subprocess.run(
             ["podman", "ps", "-aq", "--filter", "label=owner=molecule", "--filter", f"label=lab_scenario={name}"],
             capture_output=True,
@@ -487,10 +525,37 @@ def stage_molecule(tally, names):
         subprocess.run(["podman", "rm", "-f", *leftovers], capture_output=True, check=False)
 
 
-def stage_bench_smoke(tally):
+def stage_molecule(tally, names, bench=False):
+    e = molecule_env()
+    selected = names or scenarios()
+    jobs = scenario_jobs(tally, selected, e, with_releases=not names and not os.environ.get("LAB_IMAGE"))
+    if bench:
+        # The smoke benchmark has its own hosts and subnets: it shares the pool with the scenarios.
+        jobs.append(("bench smoke", None, lambda: bench_smoke(tally, captured=True)))
+    run_jobs(jobs)
+    remove_leftovers(selected)
+
+
+def bench_smoke(tally, captured=False):
     """benchmarks/run.py --smoke (1 host, 10 rules, 1 repetition): keeps `make bench` from rotting."""
+    cmd = [sys.executable, REPO / "benchmarks" / "run.py", "--smoke"]
+    if not captured:
+        check(tally, "bench: smoke run", cmd)
+        return
+    log = RESULTS / "bench-smoke.log"
+    with PRINT_LOCK:
+        print(f"+ {' '.join(map(str, cmd))}  (output in {log} until it ends)", flush=True)
+    start = time.monotonic()
+    with log.open("w") as out:
+        rc = subprocess.run([str(c) for c in cmd], env=env(), stdout=out, stderr=subprocess.STDOUT, check=False)
+    with PRINT_LOCK:
+        print(f"\n=== bench smoke: output\n{log.read_text(errors='replace')}", flush=True)
+        tally.add("bench: smoke run", int(rc.returncode == 0), int(rc.returncode != 0), time.monotonic() - start)
+
+
+def stage_bench_smoke(tally):
     os.chdir(REPO)
-    check(tally, "bench: smoke run", [sys.executable, REPO / "benchmarks" / "run.py", "--smoke"])
+    bench_smoke(tally)
 
 
 def main():
@@ -498,17 +563,15 @@ def main():
     parser.add_argument("stages", nargs="*", default=["all"])
     parser.add_argument("--scenario", action="append", default=[])
     args = parser.parse_args()
-    stages = (
-        ["lint", "build", "publish", "unit", "sanity", "molecule", "bench_smoke"]
-        if "all" in args.stages
-        else args.stages
-    )
+    stages = ["lint", "build", "publish", "unit", "sanity", "labs"] if "all" in args.stages else args.stages
     tally = Tally()
     for stage in stages:
         print(f"\n=== {stage}", flush=True)
         start = time.monotonic()
         if stage == "molecule":
             stage_molecule(tally, args.scenario)
+        elif stage == "labs":  # every scenario and the smoke benchmark, in one pool
+            stage_molecule(tally, args.scenario, bench=True)
         else:
             globals()[f"stage_{stage}"](tally)
         print(f"=== {stage} took {time.monotonic() - start:.0f}s", flush=True)
