@@ -476,7 +476,7 @@ def run_jobs(jobs):
                     done.add(job[0])
                     ready.notify_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(min(MOLECULE_JOBS, len(jobs)))]
+    threads = [threading.Thread(target=worker) for _slot in range(min(MOLECULE_JOBS, len(jobs)))]
     for t in threads:
         t.start()
     for t in threads:
@@ -502,7 +502,7 @@ def scenario_jobs(tally, names, e, with_releases):
         for release, extra in OTHER_RELEASES.items():
             jobs += [(f"{n} ({release})", n, release) for n in extra if n in names]
     alone = MOLECULE_JOBS == 1 or len(jobs) == 1
-    images = {release: lab_image(release, e) for _, _, release in jobs if release}
+    images = {release: lab_image(release, e) for _label, _after, release in jobs if release}
 
     def job(label, name, release):
         scenario_env = {**e, "LAB_IMAGE": images[release]} if release else e
