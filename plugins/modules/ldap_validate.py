@@ -317,6 +317,13 @@ egress:
       description: Always C(tcp).
       type: str
       sample: tcp
+ldap3_available:
+  description:
+    - Whether the C(ldap3) library the live probe needs is importable on the managed host (the ldap role installs
+      python3-ldap3 only when it is not).
+  type: bool
+  returned: always
+  version_added: 1.1.0
 probe:
   description: What the live checks did.
   type: dict
@@ -568,6 +575,7 @@ def main():
             settings=settings,
             egress=egress_for(settings, addresses or []),
             probe=report,
+            ldap3_available=HAS_LDAP3,
         ),
         secrets,
     )

@@ -421,7 +421,14 @@ def test_documentation_matches_the_argument_spec():
 
 def test_examples_and_return_are_yaml():
     assert len(yaml.safe_load(ldap_validate.EXAMPLES)) == 4
-    assert set(yaml.safe_load(ldap_validate.RETURN)) == {"valid", "findings", "settings", "egress", "probe"}
+    assert set(yaml.safe_load(ldap_validate.RETURN)) == {
+        "valid",
+        "findings",
+        "settings",
+        "egress",
+        "probe",
+        "ldap3_available",
+    }
 
 
 def source_codes():
