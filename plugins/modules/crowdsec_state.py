@@ -45,9 +45,9 @@ options:
         description: Group's name.
         type: str
       checksum:
-        description: SHA-1 of the content the role writes (a file's content may hold a secret; never logged).
+        description: SHA-1 of the content the role writes (a file's content may hold a secret, so the value is never
+          logged).
         type: str
-        no_log: true
       src:
         description: A link's target.
         type: str
@@ -255,7 +255,10 @@ def main():
     for pair in module.params["links"]:
         if len(pair) != 2:
             module.fail_json(msg="links: each entry is a [target, link] pair, not %r" % (pair,))
-        reason = path_drift({"state": "link", "src": pair[0]}, observe(pair[1], False))
+        try:
+            reason = path_drift({"state": "link", "src": pair[0]}, observe(pair[1], False))
+        except OSError as exc:
+            reason = "unreadable (%s)" % exc.strerror
         if reason:
             differs[pair[1]] = reason
     units = {}
