@@ -34,6 +34,25 @@ def crowdsec_online_fqdns(fqdns, hub_updates=False):
     return crowdsec.online_fqdns(list(fqdns or []), bool(hub_updates))
 
 
+def crowdsec_hub_links(items, hub_dir, config_dir):
+    try:
+        return crowdsec.hub_links(list(items or []), hub_dir, config_dir)
+    except ValueError as exc:
+        raise AnsibleFilterError("crowdsec_hub_links: %s" % exc) from exc
+
+
+def crowdsec_package_plan(files, names, bouncer=True):
+    return crowdsec.package_plan(list(files or []), list(names or []), bool(bouncer))
+
+
+def crowdsec_packages_to_install(wanted, installed):
+    return crowdsec.packages_to_install(dict(wanted or {}), dict(installed or {}))
+
+
+def crowdsec_state_errors(state):
+    return crowdsec.state_errors(dict(state or {}))
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -42,4 +61,8 @@ class FilterModule:
             "crowdsec_egress": crowdsec_egress,
             "crowdsec_config_errors": crowdsec_config_errors,
             "crowdsec_online_fqdns": crowdsec_online_fqdns,
+            "crowdsec_hub_links": crowdsec_hub_links,
+            "crowdsec_package_plan": crowdsec_package_plan,
+            "crowdsec_state_errors": crowdsec_state_errors,
+            "crowdsec_packages_to_install": crowdsec_packages_to_install,
         }

@@ -17,7 +17,9 @@ Pure functions only: no Ansible imports, no I/O.
 from __future__ import absolute_import, division, print_function
 
 import hashlib
+import io
 import ipaddress
+import tarfile
 
 TABLES = {"ipv4": ("crowdsec", "crowdsec-chain"), "ipv6": ("crowdsec6", "crowdsec6-chain")}
 
@@ -138,7 +140,8 @@ def lapi_url(listeners):
 
 
 def plan(listeners, options, others=()):
-    """The .local override files (as dicts) for the engine, its client credentials and the bouncer.
+    """The .local override files (as dicts) for the engine, its client credentials and the bouncer, and the
+    URLs the verify phase asks (``verify_urls``).
 
     ``options`` keys: use_wal, hub_branch, acquisition_path, acquisition_dir, metrics_level,
     tls_cert, tls_key, tls_ca, tls_client_verification, trusted_ips, bouncer_update_frequency,
@@ -206,7 +209,19 @@ def plan(listeners, options, others=()):
     }
     if tls:
         bouncer["ca_cert_path"] = options["tls_ca"]
-    return {"errors": [], "config": config, "credentials": credentials, "bouncer": bouncer, "lapi_url": url}
+    # What the verify phase asks: the Local API's /health (verified against the CA with TLS), each metrics endpoint.
+    urls = [{"url": url + "/health", "ca_path": options["tls_ca"] if tls else None}]
+    for lst in (metrics, bouncer_metrics):
+        if lst["enabled"]:
+            urls.append({"url": "http://%s/metrics" % _hostport(lst["address"], lst["port"]), "ca_path": None})
+    return {
+        "errors": [],
+        "config": config,
+        "credentials": credentials,
+        "bouncer": bouncer,
+        "lapi_url": url,
+        "verify_urls": urls,
+    }
 
 
 def key_hash(key):
@@ -244,6 +259,145 @@ def online_fqdns(fqdns, hub_updates=False):
         if fqdn not in out:
             out.append(fqdn)
     return out
+
+
+def hub_links(items, hub_dir, config_dir):
+    """[target, link] for each hub item, as Debian's offline hub links them: the item at
+    ``<hub_dir>/<type>/[<stage>/]<author>/<name>.yaml`` is enabled by the link
+    ``<config_dir>/<type>/[<stage>/]<name>.yaml`` (the author's directory left out)."""
+    pairs = []
+    for item in items or []:
+        parts = str(item).strip("/").split("/")
+        if len(parts) < 3 or ".." in parts or not parts[-1].endswith(".yaml"):
+            raise ValueError("%s is not a hub item path such as collections/crowdsecurity/sshd.yaml" % item)
+        pairs.append(
+            [
+                "%s/%s" % (hub_dir.rstrip("/"), "/".join(parts)),
+                "%s/%s" % (config_dir.rstrip("/"), "/".join(parts[:-2] + parts[-1:])),
+            ]
+        )
+    return pairs
+
+
+def deb_fields(stream):
+    """Package, Version and Architecture from a .deb read from ``stream`` (a binary file object): the ar
+    archive's control.tar.{gz,xz,bz2} (or uncompressed) member, its ``control`` file. A .deb whose control
+    member is compressed another way (zstd) raises ValueError: the caller then installs it unconditionally."""
+    if stream.read(8) != b"!<arch>\n":
+        raise ValueError("not a Debian package (no ar archive)")
+    while True:
+        header = stream.read(60)
+        if len(header) < 60:
+            raise ValueError("no control member")
+        name = header[:16].decode("ascii", "replace").strip().rstrip("/")
+        size = int(header[48:58].decode("ascii").strip())
+        if not name.startswith("control.tar"):
+            stream.seek(size + size % 2, 1)
+            continue
+        data = stream.read(size)
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+                member = next(m for m in archive.getmembers() if m.name in ("./control", "control"))
+                text = archive.extractfile(member).read().decode("utf-8")
+        except (tarfile.TarError, StopIteration) as exc:
+            raise ValueError("%s: cannot read its control file (%s)" % (name, exc or "missing")) from exc
+        return control_fields(text)
+
+
+def control_fields(text):
+    """Package, Version and Architecture of a Debian control paragraph."""
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and not line[:1].isspace() and key in ("Package", "Version", "Architecture"):
+            fields[key.lower()] = value.strip()
+    if "package" not in fields or "version" not in fields:
+        raise ValueError("the control file names no Package or Version")
+    return fields
+
+
+def package_plan(files, names, bouncer=True):
+    """What the role installs. ``files``: the package files' fields (deb_fields() plus ``path``; empty
+    ``package`` when unreadable); without files, the repository packages ``names`` (the bouncer's left out
+    unless ``bouncer``). Returns {"wanted": {package: version or None}, "unreadable": [path, ...]}."""
+    if files:
+        return {
+            "wanted": {f["package"]: f["version"] for f in files if f.get("package")},
+            "unreadable": [f["path"] for f in files if not f.get("package")],
+        }
+    return {
+        "wanted": {n: None for n in names if bouncer or "bouncer" not in n},
+        "unreadable": [],
+    }
+
+
+def dpkg_status(query_output):
+    """{package: {"version", "status"}} from ``dpkg-query --show --showformat '${Package} ${Version}
+    ${db:Status-Status}\\n'`` (a package dpkg does not know is simply absent)."""
+    packages = {}
+    for line in (query_output or "").splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            packages[parts[0]] = {"version": parts[1], "status": parts[2]}
+        elif len(parts) == 2:
+            packages[parts[0]] = {"version": "", "status": parts[1]}
+    return packages
+
+
+def packages_to_install(wanted, installed):
+    """The entries of ``wanted`` ({package: version, or None for any version}) that ``installed`` (dpkg_status())
+    does not show installed at that version, sorted."""
+    return sorted(
+        name
+        for name, version in wanted.items()
+        if (installed.get(name) or {}).get("status") != "installed"
+        or version not in (None, installed[name].get("version"))
+    )
+
+
+def path_drift(wanted, observed):
+    """Why a managed path differs from what the role would make of it ('' when it does not).
+
+    ``wanted``: ``state`` (file, directory, link, absent), and as the role's task would set them ``mode``
+    ('0644'), ``owner``, ``group``, ``checksum`` (SHA-1 of the content; none for a file whose content the role
+    does not manage), ``src`` (a link's target), ``create_only`` (a seed written only when missing).
+    ``observed``: ``type`` (file, directory, link, other, or None when missing), ``mode``, ``owner``,
+    ``group``, ``checksum``, ``src``, as read on the host (see the crowdsec_state module).
+    Anything unusual counts as a difference: the role's own task then runs and decides."""
+    state = wanted.get("state", "file")
+    kind = observed.get("type")
+    if state == "absent":
+        return "" if kind is None else "present"
+    if kind is None:
+        return "missing"
+    if wanted.get("create_only"):
+        return ""
+    if kind != state:
+        return "a %s, not a %s" % (kind, state)
+    if state == "link":
+        return "" if observed.get("src") == wanted.get("src") else "links elsewhere"
+    if wanted.get("mode") not in (None, "") and "%04o" % int(str(wanted["mode"]), 8) != observed.get("mode"):
+        return "mode"
+    for key in ("owner", "group", "checksum"):
+        if wanted.get(key) not in (None, "") and str(wanted[key]) != str(observed.get(key)):
+            return "content" if key == "checksum" else key
+    return ""
+
+
+def state_errors(state):
+    """What the crowdsec_state module's result shows wrong for the verify phase: a path that differs, a unit
+    that is not active, a table that is not loaded, a URL that does not answer 200."""
+    errors = ["%s: %s" % (path, reason) for path, reason in sorted((state.get("differs") or {}).items())]
+    for unit, seen in sorted((state.get("units") or {}).items()):
+        if seen.get("active") != "active":
+            errors.append("%s is %s" % (unit, seen.get("active") or "not running"))
+    for table, loaded in sorted((state.get("tables") or {}).items()):
+        if not loaded:
+            errors.append("the nftables table %s is not loaded" % table)
+    for url, seen in sorted((state.get("urls") or {}).items()):
+        if seen.get("status") != 200:
+            errors.append("%s answers %s" % (url, seen.get("status") or "nothing (%s)" % seen.get("error", "")))
+    return errors
 
 
 def _get(data, path):

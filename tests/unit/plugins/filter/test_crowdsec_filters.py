@@ -24,3 +24,13 @@ def test_bouncer_action_accepts_null_from_cscli():
 def test_egress_rejects_a_non_address():
     with pytest.raises(AnsibleFilterError, match="crowdsec_egress"):
         FILTERS["crowdsec_egress"]({"api.crowdsec.net": ["not-an-ip"]})
+
+
+def test_hub_links_name_the_filter_on_a_bad_item():
+    with pytest.raises(AnsibleFilterError, match=r"crowdsec_hub_links: sshd\.yaml"):
+        FILTERS["crowdsec_hub_links"](["sshd.yaml"], "/hub", "/etc/crowdsec")
+
+
+def test_package_filters_accept_nothing_installed():
+    plan = FILTERS["crowdsec_package_plan"](None, ["crowdsec"], True)
+    assert FILTERS["crowdsec_packages_to_install"](plan["wanted"], None) == ["crowdsec"]

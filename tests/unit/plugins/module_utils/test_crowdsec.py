@@ -1,15 +1,25 @@
 import hashlib
+import io
+import tarfile
 
 import pytest
 from ansible_collections.hardened.flopsar.plugins.module_utils.crowdsec import (
     ONLINE_FQDNS,
     bouncer_action,
     config_extra_errors,
+    control_fields,
+    deb_fields,
+    dpkg_status,
     egress,
+    hub_links,
     lapi_url,
     listener_errors,
     online_fqdns,
+    package_plan,
+    packages_to_install,
+    path_drift,
     plan,
+    state_errors,
 )
 
 OPTIONS = {
@@ -65,6 +75,7 @@ def test_defaults_keep_everything_on_loopback_and_metrics_off():
     assert result["bouncer"]["api_url"] == "http://127.0.0.1:8080/"
     assert result["bouncer"]["prometheus"]["enabled"] is False
     assert "ca_cert_path" not in result["bouncer"]
+    assert result["verify_urls"] == [{"url": "http://127.0.0.1:8080/health", "ca_path": None}]
 
 
 def test_remote_lapi_gets_tls_and_clients_follow():
@@ -82,6 +93,7 @@ def test_remote_lapi_gets_tls_and_clients_follow():
     assert result["credentials"] == {"url": "https://10.89.71.10:8080", "ca_cert_path": "/etc/crowdsec/tls/ca.crt"}
     assert result["bouncer"]["api_url"] == "https://10.89.71.10:8080/"
     assert result["bouncer"]["ca_cert_path"] == "/etc/crowdsec/tls/ca.crt"
+    assert result["verify_urls"] == [{"url": "https://10.89.71.10:8080/health", "ca_path": "/etc/crowdsec/tls/ca.crt"}]
 
 
 def test_ipv6_lapi_address_is_bracketed():
@@ -251,3 +263,175 @@ def test_config_extra_inside_the_model_and_allowed_sections_pass():
     )
     assert config_extra_errors(config, {"future": {}}, allowed=["future"]) == []
     assert config_extra_errors(config, "text") == ["crowdsec_config_extra must be a mapping"]
+
+
+def test_hub_links_leave_the_author_directory_out():
+    assert hub_links(
+        ["collections/crowdsecurity/sshd.yaml", "parsers/s01-parse/crowdsecurity/sshd-logs.yaml"],
+        "/var/lib/crowdsec/hub/",
+        "/etc/crowdsec",
+    ) == [
+        ["/var/lib/crowdsec/hub/collections/crowdsecurity/sshd.yaml", "/etc/crowdsec/collections/sshd.yaml"],
+        [
+            "/var/lib/crowdsec/hub/parsers/s01-parse/crowdsecurity/sshd-logs.yaml",
+            "/etc/crowdsec/parsers/s01-parse/sshd-logs.yaml",
+        ],
+    ]
+
+
+@pytest.mark.parametrize("item", ["sshd.yaml", "collections/sshd.yaml", "collections/../x/sshd.yaml", "a/b/c.yml"])
+def test_hub_links_refuse_what_is_not_a_hub_item(item):
+    with pytest.raises(ValueError, match="not a hub item path"):
+        hub_links([item], "/hub", "/etc/crowdsec")
+
+
+def _ar_member(name, data):
+    header = b"%-16s%-12d%-6d%-6d%-8s%-10d`\n" % (name.encode(), 0, 0, 0, b"100644", len(data))
+    return header + data + (b"\n" if len(data) % 2 else b"")
+
+
+def _deb(control, compression="xz", member="./control"):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:" + compression) as archive:
+        info = tarfile.TarInfo(member)
+        info.size = len(control)
+        archive.addfile(info, io.BytesIO(control))
+    suffix = {"xz": ".xz", "gz": ".gz", "bz2": ".bz2", "": ""}[compression]
+    return io.BytesIO(
+        b"!<arch>\n"
+        + _ar_member("debian-binary", b"2.0\n")
+        + _ar_member("control.tar" + suffix, buf.getvalue())
+        + _ar_member("data.tar.xz", b"x" * 7)
+    )
+
+
+CONTROL = b"Package: crowdsec\nVersion: 1.4.6-6~deb12u1+b1\nArchitecture: amd64\nDescription: x\n Version: 9\n"
+
+
+@pytest.mark.parametrize("compression", ["xz", "gz", "bz2", ""])
+def test_deb_fields_read_the_control_file(compression):
+    assert deb_fields(_deb(CONTROL, compression)) == {
+        "package": "crowdsec",
+        "version": "1.4.6-6~deb12u1+b1",
+        "architecture": "amd64",
+    }
+
+
+def test_deb_fields_refuse_what_is_not_a_deb():
+    with pytest.raises(ValueError, match="no ar archive"):
+        deb_fields(io.BytesIO(b"PK\x03\x04 a zip file"))
+    with pytest.raises(ValueError, match="no control member"):
+        deb_fields(io.BytesIO(b"!<arch>\n" + _ar_member("debian-binary", b"2.0\n")))
+    with pytest.raises(ValueError, match="cannot read its control file"):
+        deb_fields(_deb(CONTROL, member="./md5sums"))
+
+
+def test_control_fields_need_package_and_version():
+    with pytest.raises(ValueError, match="no Package or Version"):
+        control_fields("Package: crowdsec\n")
+
+
+def test_package_plan_from_files_and_from_the_repository():
+    files = [
+        {"path": "/a/crowdsec.deb", "package": "crowdsec", "version": "1.4.6"},
+        {"path": "/a/odd.deb", "package": "", "version": ""},
+    ]
+    assert package_plan(files, ["ignored"]) == {"wanted": {"crowdsec": "1.4.6"}, "unreadable": ["/a/odd.deb"]}
+    names = ["crowdsec", "crowdsec-firewall-bouncer"]
+    assert package_plan([], names)["wanted"] == {"crowdsec": None, "crowdsec-firewall-bouncer": None}
+    assert package_plan([], names, bouncer=False) == {"wanted": {"crowdsec": None}, "unreadable": []}
+
+
+QUERY = "crowdsec 1.4.6-6 installed\ncrowdsec-firewall-bouncer 0.0.25-4 config-files\nother  not-installed\n"
+
+
+def test_dpkg_status():
+    assert dpkg_status(QUERY) == {
+        "crowdsec": {"version": "1.4.6-6", "status": "installed"},
+        "crowdsec-firewall-bouncer": {"version": "0.0.25-4", "status": "config-files"},
+        "other": {"version": "", "status": "not-installed"},
+    }
+    assert dpkg_status("") == {}
+
+
+@pytest.mark.parametrize(
+    "wanted, expected",
+    [
+        ({"crowdsec": "1.4.6-6"}, []),
+        ({"crowdsec": None}, []),
+        ({"crowdsec": "1.4.6-7"}, ["crowdsec"]),
+        ({"crowdsec-firewall-bouncer": "0.0.25-4"}, ["crowdsec-firewall-bouncer"]),
+        ({"other": None, "missing": None, "crowdsec": None}, ["missing", "other"]),
+    ],
+)
+def test_packages_to_install(wanted, expected):
+    assert packages_to_install(wanted, dpkg_status(QUERY)) == expected
+    assert packages_to_install(wanted, {}) == sorted(wanted)
+
+
+FILE = {"type": "file", "mode": "0600", "owner": "root", "group": "root", "checksum": "abc"}
+
+
+@pytest.mark.parametrize(
+    "wanted, observed, reason",
+    [
+        ({"mode": "0600", "owner": "root", "group": "root", "checksum": "abc"}, FILE, ""),
+        ({"mode": "600", "checksum": "abc"}, FILE, ""),
+        ({"mode": "0644"}, FILE, "mode"),
+        ({"owner": "crowdsec"}, FILE, "owner"),
+        ({"group": "adm"}, FILE, "group"),
+        ({"checksum": "def"}, FILE, "content"),
+        ({"mode": "0600"}, {"type": None}, "missing"),
+        ({"create_only": True, "mode": "0644", "checksum": "x"}, FILE, ""),
+        ({"create_only": True}, {"type": None}, "missing"),
+        ({"state": "absent"}, {"type": None}, ""),
+        ({"state": "absent"}, FILE, "present"),
+        ({"state": "directory", "mode": "0755"}, FILE, "a file, not a directory"),
+        ({"state": "directory", "mode": "0755"}, dict(FILE, type="directory", mode="0755"), ""),
+        ({"mode": "0600"}, {"type": "link", "src": "/x"}, "a link, not a file"),
+        ({"state": "link", "src": "/hub/a.yaml"}, {"type": "link", "src": "/hub/a.yaml"}, ""),
+        ({"state": "link", "src": "/hub/a.yaml"}, {"type": "link", "src": "/hub/b.yaml"}, "links elsewhere"),
+        ({"state": "link", "src": "/hub/a.yaml"}, FILE, "a file, not a link"),
+    ],
+)
+def test_path_drift(wanted, observed, reason):
+    assert path_drift(wanted, observed) == reason
+
+
+def test_verify_urls_name_every_enabled_metrics_endpoint():
+    listeners = default_listeners()
+    listeners[1] = lst("metrics", "10.89.71.10", 6060, sources=["10.89.71.30/32"])
+    listeners[2] = lst("bouncer_metrics", "127.0.0.1", 60601, service="crowdsec-firewall-bouncer")
+    assert [u["url"] for u in plan(listeners, OPTIONS)["verify_urls"]] == [
+        "http://127.0.0.1:8080/health",
+        "http://10.89.71.10:6060/metrics",
+        "http://127.0.0.1:60601/metrics",
+    ]
+
+
+def test_state_errors_name_each_finding():
+    assert (
+        state_errors(
+            {
+                "differs": {},
+                "units": {"crowdsec": {"active": "active"}},
+                "tables": {"ip crowdsec": True},
+                "urls": {"http://127.0.0.1:8080/health": {"status": 200}},
+            }
+        )
+        == []
+    )
+    assert state_errors(
+        {
+            "differs": {"/etc/crowdsec/x": "mode"},
+            "units": {"crowdsec": {"enabled": "enabled", "active": "failed"}},
+            "tables": {"ip crowdsec": False},
+            "urls": {"http://a/health": {"status": 0, "error": "refused"}, "http://a/metrics": {"status": 503}},
+        }
+    ) == [
+        "/etc/crowdsec/x: mode",
+        "crowdsec is failed",
+        "the nftables table ip crowdsec is not loaded",
+        "http://a/health answers nothing (refused)",
+        "http://a/metrics answers 503",
+    ]
