@@ -41,8 +41,8 @@ def crowdsec_hub_links(items, hub_dir, config_dir):
         raise AnsibleFilterError("crowdsec_hub_links: %s" % exc) from exc
 
 
-def crowdsec_package_plan(files, names, bouncer=True):
-    return crowdsec.package_plan(list(files or []), list(names or []), bool(bouncer))
+def crowdsec_package_plan(files, names, bouncer=True, paths=None):
+    return crowdsec.package_plan(list(files or []), list(names or []), bool(bouncer), list(paths or []))
 
 
 def crowdsec_packages_to_install(wanted, installed):

@@ -12,13 +12,22 @@ description:
   - Reads a C(.deb) file where the playbook runs and returns its control fields (C(Package), C(Version), ...).
   - "Needs no dpkg (an execution environment has none): the package's ar archive and its C(control.tar) (gzip,
     xz, bzip2 or none) are read with Python's standard library."
-  - The server role compares the version with the installed one before it copies anything to the host.
+  - The server and crowdsec roles compare the version with the installed one before they copy anything to the host.
 options:
   _terms:
     description: Paths of package files on the controller.
     type: list
     elements: path
     required: true
+  unreadable:
+    description:
+      - What a file whose control fields cannot be read (not a package, or a control member compressed with
+        zstd) gives.
+      - V(fail) stops with the reason; V(empty) gives an empty mapping for it (the crowdsec role then installs
+        that file without comparing). A file that cannot be opened always fails.
+    type: str
+    choices: [fail, empty]
+    default: fail
 """
 
 EXAMPLES = r"""
@@ -47,6 +56,10 @@ class LookupModule(LookupBase):
             try:
                 with open(term, "rb") as handle:
                     results.append(control_fields(handle))
-            except (OSError, ValueError, EOFError) as exc:
+            except (ValueError, EOFError) as exc:
+                if self.get_option("unreadable") != "empty":
+                    raise AnsibleLookupError("deb_fields: %s: %s" % (term, exc)) from exc
+                results.append({})
+            except OSError as exc:
                 raise AnsibleLookupError("deb_fields: %s: %s" % (term, exc)) from exc
         return results

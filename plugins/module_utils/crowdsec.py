@@ -17,9 +17,7 @@ Pure functions only: no Ansible imports, no I/O.
 from __future__ import absolute_import, division, print_function
 
 import hashlib
-import io
 import ipaddress
-import tarfile
 
 TABLES = {"ipv4": ("crowdsec", "crowdsec-chain"), "ipv6": ("crowdsec6", "crowdsec6-chain")}
 
@@ -279,51 +277,16 @@ def hub_links(items, hub_dir, config_dir):
     return pairs
 
 
-def deb_fields(stream):
-    """Package, Version and Architecture from a .deb read from ``stream`` (a binary file object): the ar
-    archive's control.tar.{gz,xz,bz2} (or uncompressed) member, its ``control`` file. A .deb whose control
-    member is compressed another way (zstd) raises ValueError: the caller then installs it unconditionally."""
-    if stream.read(8) != b"!<arch>\n":
-        raise ValueError("not a Debian package (no ar archive)")
-    while True:
-        header = stream.read(60)
-        if len(header) < 60:
-            raise ValueError("no control member")
-        name = header[:16].decode("ascii", "replace").strip().rstrip("/")
-        size = int(header[48:58].decode("ascii").strip())
-        if not name.startswith("control.tar"):
-            stream.seek(size + size % 2, 1)
-            continue
-        data = stream.read(size)
-        try:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
-                member = next(m for m in archive.getmembers() if m.name in ("./control", "control"))
-                text = archive.extractfile(member).read().decode("utf-8")
-        except (tarfile.TarError, StopIteration) as exc:
-            raise ValueError("%s: cannot read its control file (%s)" % (name, exc or "missing")) from exc
-        return control_fields(text)
-
-
-def control_fields(text):
-    """Package, Version and Architecture of a Debian control paragraph."""
-    fields = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and not line[:1].isspace() and key in ("Package", "Version", "Architecture"):
-            fields[key.lower()] = value.strip()
-    if "package" not in fields or "version" not in fields:
-        raise ValueError("the control file names no Package or Version")
-    return fields
-
-
-def package_plan(files, names, bouncer=True):
-    """What the role installs. ``files``: the package files' fields (deb_fields() plus ``path``; empty
-    ``package`` when unreadable); without files, the repository packages ``names`` (the bouncer's left out
-    unless ``bouncer``). Returns {"wanted": {package: version or None}, "unreadable": [path, ...]}."""
+def package_plan(files, names, bouncer=True, paths=()):
+    """What the role installs. ``files``: the package files' control fields, in the order of ``paths``
+    (the deb_fields lookup; an empty mapping for a file it could not read); without files, the repository
+    packages ``names`` (the bouncer's left out unless ``bouncer``).
+    Returns {"wanted": {package: version or None}, "unreadable": [path, ...]}."""
     if files:
+        paths = list(paths) + [""] * (len(files) - len(paths))
         return {
-            "wanted": {f["package"]: f["version"] for f in files if f.get("package")},
-            "unreadable": [f["path"] for f in files if not f.get("package")],
+            "wanted": {f["Package"]: f.get("Version") for f in files if f.get("Package")},
+            "unreadable": [paths[i] for i, f in enumerate(files) if not f.get("Package")],
         }
     return {
         "wanted": {n: None for n in names if bouncer or "bouncer" not in n},

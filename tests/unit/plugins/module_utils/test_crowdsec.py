@@ -1,14 +1,10 @@
 import hashlib
-import io
-import tarfile
 
 import pytest
 from ansible_collections.hardened.flopsar.plugins.module_utils.crowdsec import (
     ONLINE_FQDNS,
     bouncer_action,
     config_extra_errors,
-    control_fields,
-    deb_fields,
     dpkg_status,
     egress,
     hub_links,
@@ -285,58 +281,11 @@ def test_hub_links_refuse_what_is_not_a_hub_item(item):
         hub_links([item], "/hub", "/etc/crowdsec")
 
 
-def _ar_member(name, data):
-    header = b"%-16s%-12d%-6d%-6d%-8s%-10d`\n" % (name.encode(), 0, 0, 0, b"100644", len(data))
-    return header + data + (b"\n" if len(data) % 2 else b"")
-
-
-def _deb(control, compression="xz", member="./control"):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:" + compression) as archive:
-        info = tarfile.TarInfo(member)
-        info.size = len(control)
-        archive.addfile(info, io.BytesIO(control))
-    suffix = {"xz": ".xz", "gz": ".gz", "bz2": ".bz2", "": ""}[compression]
-    return io.BytesIO(
-        b"!<arch>\n"
-        + _ar_member("debian-binary", b"2.0\n")
-        + _ar_member("control.tar" + suffix, buf.getvalue())
-        + _ar_member("data.tar.xz", b"x" * 7)
-    )
-
-
-CONTROL = b"Package: crowdsec\nVersion: 1.4.6-6~deb12u1+b1\nArchitecture: amd64\nDescription: x\n Version: 9\n"
-
-
-@pytest.mark.parametrize("compression", ["xz", "gz", "bz2", ""])
-def test_deb_fields_read_the_control_file(compression):
-    assert deb_fields(_deb(CONTROL, compression)) == {
-        "package": "crowdsec",
-        "version": "1.4.6-6~deb12u1+b1",
-        "architecture": "amd64",
-    }
-
-
-def test_deb_fields_refuse_what_is_not_a_deb():
-    with pytest.raises(ValueError, match="no ar archive"):
-        deb_fields(io.BytesIO(b"PK\x03\x04 a zip file"))
-    with pytest.raises(ValueError, match="no control member"):
-        deb_fields(io.BytesIO(b"!<arch>\n" + _ar_member("debian-binary", b"2.0\n")))
-    with pytest.raises(ValueError, match="cannot read its control file"):
-        deb_fields(_deb(CONTROL, member="./md5sums"))
-
-
-def test_control_fields_need_package_and_version():
-    with pytest.raises(ValueError, match="no Package or Version"):
-        control_fields("Package: crowdsec\n")
-
-
 def test_package_plan_from_files_and_from_the_repository():
-    files = [
-        {"path": "/a/crowdsec.deb", "package": "crowdsec", "version": "1.4.6"},
-        {"path": "/a/odd.deb", "package": "", "version": ""},
-    ]
-    assert package_plan(files, ["ignored"]) == {"wanted": {"crowdsec": "1.4.6"}, "unreadable": ["/a/odd.deb"]}
+    files = [{"Package": "crowdsec", "Version": "1.4.6"}, {}]
+    paths = ["/a/crowdsec.deb", "/a/odd.deb"]
+    plan_of_files = package_plan(files, ["ignored"], paths=paths)
+    assert plan_of_files == {"wanted": {"crowdsec": "1.4.6"}, "unreadable": ["/a/odd.deb"]}
     names = ["crowdsec", "crowdsec-firewall-bouncer"]
     assert package_plan([], names)["wanted"] == {"crowdsec": None, "crowdsec-firewall-bouncer": None}
     assert package_plan([], names, bouncer=False) == {"wanted": {"crowdsec": None}, "unreadable": []}
