@@ -970,7 +970,7 @@ class Bench:
             if not self.args.keep:
                 self.teardown()
         self.results["seconds"] = round(time.monotonic() - start, 1)
-        dest = self.work if self.args.smoke else BENCH / "results"
+        dest = Path(self.args.out) if self.args.out else self.work if self.args.smoke else BENCH / "results"
         dest.mkdir(parents=True, exist_ok=True)
         stem = datetime.date.today().isoformat()
         if self.args.merge:
@@ -979,7 +979,7 @@ class Bench:
         md = self.markdown()
         (dest / f"{stem}.json").write_text(json.dumps(self.results, indent=1) + "\n")
         (dest / f"{stem}.md").write_text(md)
-        if not self.args.smoke and self.complete():
+        if not self.args.smoke and not self.args.out and self.complete():
             self.update_docs(md, stem)
         print("\n" + md, flush=True)
         log(f"wrote {dest / stem}.json and .md in {self.results['seconds'] / 60:.1f} min")
@@ -1074,6 +1074,7 @@ def main():
         metavar="RESULTS_JSON",
         help="put this run's fleet sizes and sections into an earlier results file (to re-measure a part)",
     )
+    parser.add_argument("--out", help="write the results here (a scratch run: docs/performance.md is left alone)")
     parser.add_argument("--reps", type=int, help="repetitions of every timed run")
     parser.add_argument("--rules", help="source networks per listener, e.g. 10,100,1000")
     args = parser.parse_args()
