@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class Lab:
                     "molecule_ephemeral_directory": str(self.work),
                     "molecule_instance_config": str(self.work / "instance_config.yml"),
                     "molecule_scenario_name": "bench",
+                    # localhost runs the podman modules with the controller's Python, as under Molecule.
+                    "ansible_python_interpreter": sys.executable,
                 }
             )
         )

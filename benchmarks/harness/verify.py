@@ -3,7 +3,7 @@ verify run), turned into the least a verification must do, one plain module call
 
   connects  one wait_for per listener or endpoint a check reached (wait_for; uri's address and port;
             the LDAP probe's directory, whose arguments the log cannot show: no_log)
-  units     one unit-state read (systemctl is-active) per service the verify keeps running
+  units     one unit-state read (systemd_service, check mode) per service the verify keeps running
   files     one stat per file whose mode or contents the verify reads
   commands  the same read-only command once per command check (e.g. nft list table)
 
