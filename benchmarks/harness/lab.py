@@ -114,9 +114,19 @@ class Lab:
             self.hosts.pop(n, None)
 
     def teardown(self):
-        """Every host and network of the description, with Molecule's destroy playbook."""
+        """Every host of the description that exists and every network, with Molecule's destroy playbook
+        (server 1 always listed, so that the fleet's networks are too)."""
         (self.work / "lab-ansible.cfg").write_text("[defaults]\ninterpreter_python = auto_silent\n")
-        rc, logfile = self._molecule_playbook(DESTROY, self.every_platform(), "destroy")
+        running = subprocess.run(
+            ["podman", "ps", "-a", "--format", "{{.Names}}", "--filter", "label=lab_scenario=bench"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        platforms = self.helpers() + [
+            p for i, p in enumerate(self.servers(self.desc["fleet"]["max"])) if i == 0 or p["name"] in running
+        ]
+        rc, logfile = self._molecule_playbook(DESTROY, platforms, "destroy")
         if rc != 0:
             log(f"lab teardown failed, see {logfile}")
         self.hosts.clear()

@@ -48,9 +48,8 @@ def checks(tasks, host, addresses, ldap_url=None):
             elif action == "command" and (args.get("argv") or args.get("_raw_params") or args.get("cmd")):
                 add("commands", args.get("argv") or args.get("_raw_params") or args.get("cmd"))
         if action == "ldap_validate" and ldap_url:
-            # no_log hides the arguments; the directory is the inventory's ldap_url.
-            address, _, port = ldap_url.rpartition(":") if "://" not in ldap_url else ("", "", "")
-            add("connects", _endpoint(ldap_url) if "://" in ldap_url else {"host": address, "port": int(port)})
+            # no_log hides the arguments; the directory is the inventory's ldap_url (host:port or a URL).
+            add("connects", _endpoint(ldap_url if "://" in ldap_url else f"ldaps://{ldap_url}"))
     return out
 
 
