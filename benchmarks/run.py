@@ -98,6 +98,11 @@ class Bench:
             for k in ("wins_reps", "fw_reps", "ldap_reps"):
                 self.cfg[k] = args.reps
             self.cfg["fwd_reps"] = {}
+        if args.first is not None:
+            for plan in self.cfg["sizes"].values():
+                plan["first"] = args.first
+        if args.firewalld_reps is not None:
+            self.cfg["fwd_reps"] = dict.fromkeys(self.cfg["rules"], args.firewalld_reps)
         # The smoke run only keeps the harness from rotting (Molecule tests the roles): the lighter playbook.
         self.playbook = os.environ.get("BENCH_PLAYBOOK") or (
             DEFAULT_PLAYBOOK if (REPO / DEFAULT_PLAYBOOK).exists() and not args.smoke else FALLBACK_PLAYBOOK
@@ -217,6 +222,8 @@ def main():
     )
     parser.add_argument("--out", help="write the results here (a scratch run: docs/performance.md is left alone)")
     parser.add_argument("--reps", type=int, help="repetitions of every timed run")
+    parser.add_argument("--first", type=int, help="first converges per fleet size (after --reps)")
+    parser.add_argument("--firewalld-reps", type=int, help="runs of the firewalld loop per size (0: none)")
     parser.add_argument("--rules", help="source networks per listener, e.g. 10,100,1000")
     args = parser.parse_args()
     if os.environ.get("BENCH_SMOKE", "") not in ("", "0"):
