@@ -5,8 +5,9 @@ Each line: host, task name, action, status (ok, changed, skipped, failed, unreac
 seconds from the task's start on the controller to this host's result, and the paths file
 modules report (so the floor play can stat the same managed files), and for the actions a
 verification checks with (wait_for, uri, stat, systemd_service, command) the few arguments that
-name what was checked (so the verify floor can check the same). Nothing else is printed: the
-default stdout callback still runs alongside.
+name what was checked, and the tasks file a task comes from (so the verify floor can check the
+same as the roles' tasks/verify.yml). Nothing else is printed: the default stdout callback still
+runs alongside.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class CallbackModule(CallbackBase):
             "delegated": bool(task.delegate_to) or "_ansible_delegated_vars" in res,
             "loop_items": len(items) if isinstance(res.get("results"), list) else None,
             "args": _args(task, items),
+            "file": (task.get_path() or "").rsplit(":", 1)[0],
         }
         with open(self._log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line) + "\n")

@@ -1,5 +1,7 @@
-"""The verify-only run's floor: what the verify run checked on a host (from the per-task log of the
-verify run), turned into the least a verification must do, one plain module call per check:
+"""The verify-only run's floor: what the verify tasks (the roles' tasks/verify.yml) checked on a host,
+from the per-task log of the verify run, turned into the least a verification must do, one plain module
+call per check. The rest of a verify run (every role's preflight and surface resolution, tagged for every
+phase) is what the run costs beyond its floor, not a check of the hosts' state.
 
   connects  one wait_for per listener or endpoint a check reached (wait_for; uri's address and port;
             the LDAP probe's directory, whose arguments the log cannot show: no_log)
@@ -12,6 +14,8 @@ benchmarks/playbooks/verify_floor.yml runs them after gathering facts, as the ve
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+VERIFY_TASKS = "/tasks/verify.yml"
 
 
 def _endpoint(url):
@@ -34,6 +38,8 @@ def checks(tasks, host, addresses, ldap_url=None):
 
     for t in tasks:
         if t["host"] != host or t["delegated"] or t["status"] not in ("ok", "changed"):
+            continue
+        if not t.get("file", "").endswith(VERIFY_TASKS):
             continue
         action = t["action"].split(".")[-1]
         for args in t.get("args") or []:
