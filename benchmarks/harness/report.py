@@ -67,7 +67,7 @@ def markdown(r):
             lines += [
                 "",
                 f"Verify-only run (`{c['playbook']} --tags verify`, the AWX verify job) against its own floor: facts, "
-                f"then one call per check the verify run made ({len(checks.get('connects', []))} connects, "
+                f"then one call per check of the roles' verify tasks ({len(checks.get('connects', []))} connects, "
                 f"{len(checks.get('units', []))} unit-state reads, {len(checks.get('files', []))} file stats, "
                 f"{len(checks.get('commands', []))} commands).",
                 "",
