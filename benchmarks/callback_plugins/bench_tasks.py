@@ -3,8 +3,11 @@
 
 Each line: host, task name, action, status (ok, changed, skipped, failed, unreachable), the
 seconds from the task's start on the controller to this host's result, and the paths file
-modules report (so the floor play can stat the same managed files). Nothing else is printed:
-the default stdout callback still runs alongside.
+modules report (so the floor play can stat the same managed files), and for the actions a
+verification checks with (wait_for, uri, stat, systemd_service, command) the few arguments that
+name what was checked, and the tasks file a task comes from (so the verify floor can check the
+same as the roles' tasks/verify.yml). Nothing else is printed: the default stdout callback still
+runs alongside.
 """
 
 from __future__ import annotations
@@ -24,6 +27,19 @@ requirements: [enable in callbacks_enabled]
 """
 
 PATH_KEYS = ("dest", "path")
+# What a check names: the endpoint, the unit, the file, the command (never a value a module hides).
+CHECK_ACTIONS = ("wait_for", "uri", "stat", "systemd_service", "systemd", "service", "command")
+CHECK_KEYS = ("host", "port", "url", "name", "path", "argv", "_raw_params", "cmd")
+
+
+def _args(task, items):
+    if task.action.split(".")[-1] not in CHECK_ACTIONS:
+        return None
+    found = []
+    for i in items:
+        args = ((i.get("invocation") or {}).get("module_args") or {}) if isinstance(i, dict) else {}
+        found.append({k: args[k] for k in CHECK_KEYS if args.get(k) not in (None, "")})
+    return found
 
 
 def _path(res):
@@ -58,6 +74,8 @@ class CallbackModule(CallbackBase):
             "paths": paths,
             "delegated": bool(task.delegate_to) or "_ansible_delegated_vars" in res,
             "loop_items": len(items) if isinstance(res.get("results"), list) else None,
+            "args": _args(task, items),
+            "file": (task.get_path() or "").rsplit(":", 1)[0],
         }
         with open(self._log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line) + "\n")
