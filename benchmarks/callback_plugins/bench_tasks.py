@@ -28,8 +28,34 @@ requirements: [enable in callbacks_enabled]
 
 PATH_KEYS = ("dest", "path")
 # What a check names: the endpoint, the unit, the file, the command (never a value a module hides).
-CHECK_ACTIONS = ("wait_for", "uri", "stat", "systemd_service", "systemd", "service", "command")
-CHECK_KEYS = ("host", "port", "url", "name", "path", "argv", "_raw_params", "cmd")
+# The collection's one-call readers make several checks in one call: listeners_answer (a connect per
+# listener), crowdsec_state (units, files, nftables tables, URLs).
+CHECK_ACTIONS = (
+    "wait_for",
+    "uri",
+    "stat",
+    "systemd_service",
+    "systemd",
+    "service",
+    "command",
+    "listeners_answer",
+    "crowdsec_state",
+)
+CHECK_KEYS = (
+    "host",
+    "port",
+    "url",
+    "name",
+    "path",
+    "argv",
+    "_raw_params",
+    "cmd",
+    "listeners",
+    "units",
+    "paths",
+    "tables",
+    "urls",
+)
 
 
 def _args(task, items):

@@ -9,6 +9,10 @@ phase) is what the run costs beyond its floor, not a check of the hosts' state.
   files     one stat per file whose mode or contents the verify reads
   commands  the same read-only command once per command check (e.g. nft list table)
 
+The collection's one-call readers count as the checks they make: hardened.flopsar.listeners_answer a
+connect per listener; hardened.flopsar.crowdsec_state a unit read per unit, a stat per file, an
+`nft list table` per table and a connect per URL.
+
 benchmarks/playbooks/verify_floor.yml runs them after gathering facts, as the verify run does."""
 
 from __future__ import annotations
@@ -53,6 +57,18 @@ def checks(tasks, host, addresses, ldap_url=None):
                 add("files", args["path"])
             elif action == "command" and (args.get("argv") or args.get("_raw_params") or args.get("cmd")):
                 add("commands", args.get("argv") or args.get("_raw_params") or args.get("cmd"))
+            elif action == "listeners_answer":
+                for listener in args.get("listeners") or []:
+                    add("connects", {"host": listener["address"], "port": int(listener["port"])})
+            elif action == "crowdsec_state":
+                for unit in args.get("units") or []:
+                    add("units", unit)
+                for path in args.get("paths") or []:
+                    add("files", path["path"] if isinstance(path, dict) else path)
+                for table in args.get("tables") or []:
+                    add("commands", ["nft", "list", "table", *table.split()])
+                for url in args.get("urls") or []:
+                    add("connects", _endpoint(url["url"] if isinstance(url, dict) else url))
         if action == "ldap_validate" and ldap_url:
             # no_log hides the arguments; the directory is the inventory's ldap_url (host:port or a URL).
             add("connects", _endpoint(ldap_url if "://" in ldap_url else f"ldaps://{ldap_url}"))
