@@ -24,7 +24,7 @@ def parse_read(text):
     """The layout lines of the read: groups and users by name, paths by path, the unit's sha1 and state."""
     out = {"groups": {}, "users": {}, "paths": {}, "unit_sha1": "", "unit_enabled": ""}
     for line in (text or "").splitlines():
-        kind, _, rest = line.partition(" ")
+        kind, _sep, rest = line.partition(" ")
         if kind == "group" and ":" in rest:
             fields = rest.split(":")
             out["groups"][fields[0]] = {"gid": fields[2] if len(fields) > 2 else ""}
