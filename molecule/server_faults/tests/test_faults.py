@@ -215,6 +215,35 @@ def test_every_case_has_its_own_message():
     assert all(len(BAD_INPUT[role]) >= 5 for role in ("server", "firewall", "crowdsec", "ldap"))
 
 
+# A condition of the host rather than bad input: Debian's nftables.service enabled, whose /etc/nftables.conf
+# flushes every table at each start. Both roles that own nftables rules refuse it (they read it through
+# _common's firewall_managers). CrowdSec's check comes first in the preflight play; in the firewall's case
+# CrowdSec is allowed to disable it, so the firewall's own check is the one that refuses.
+FLUSHING_BOOT_RULESET = {
+    "crowdsec": ({}, "nftables.service is enabled or running and /etc/nftables.conf starts with 'flush ruleset'"),
+    "firewall": (
+        {"crowdsec_disable_conflicting": True},
+        "nftables.service would replace or flush this role's rules",
+    ),
+}
+
+
+@pytest.mark.parametrize("role", sorted(FLUSHING_BOOT_RULESET))
+def test_an_enabled_flushing_boot_ruleset_is_refused_before_anything_changes(lab, converged_state, role):
+    server = lab(SERVER)
+    assert server.run(r"grep -qxE '\s*flush\s+ruleset\s*' /etc/nftables.conf").rc == 0  # Debian's own file
+    extra, message = FLUSHING_BOOT_RULESET[role]
+    server.check_output("systemctl enable nftables.service")
+    try:
+        rc, output = site(extra)
+    finally:
+        server.check_output("systemctl disable nftables.service")
+    assert rc != 0
+    assert message in output, output[-3000:]
+    assert output.rsplit("PLAY [", 1)[-1].startswith("Preflight"), output[-3000:]
+    assert host_state(server) == converged_state
+
+
 def test_failed_restart_restores_the_previous_settings(lab):
     server = lab(SERVER)
     settings_before = server.file("/etc/flopsar/settings.toml").content_string
