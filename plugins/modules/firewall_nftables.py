@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 DOCUMENTATION = r"""
 module: firewall_nftables
-short_description: The firewall role's nftables files, and whether its table is the confirmed one, in one call
+short_description: The firewall role's nftables files, compared with the confirmed rules, and a change loaded
 version_added: 1.1.0
 author: hardened.flopsar engineers (@hardened-flopsar)
 description:
@@ -17,6 +17,11 @@ description:
   - Then compares what the role's commit-confirm needs, the candidate O(candidate) with the boot ruleset
     O(boot_file), and the table O(table) in force (C(nft -s list table inet)) with its listing saved at the last
     confirmation, O(confirmed_listing) (counter values left out on both sides).
+  - When the two differ and O(load) is given, the first step of the role's commit-confirm follows in the same
+    call (not in check mode). The change is named, and its name written to O(load.boot_token) and O(load.armed).
+    A transient timer is armed that runs O(load.revert_script) with the name after O(load.rollback_timeout)
+    seconds. Then the candidate is loaded into the running firewall with C(nft -f), in one transaction. The boot
+    ruleset is not touched: only the role's confirmation from a fresh connection promotes the candidate.
 options:
   directories:
     description: Directories to create (owner root, mode 0700).
@@ -65,6 +70,30 @@ options:
     description: The table as listed when the boot ruleset was confirmed.
     type: path
     required: true
+  load:
+    description: Load the candidate under a rollback timer when the host is not settled (see above).
+    type: dict
+    suboptions:
+      boot_token:
+        description: Where the change's name is written for this boot (a tmpfs such as C(/run), emptied by a reboot).
+        type: path
+        required: true
+      armed:
+        description: Where the change's name is written for the rollback script (the change its timer guards).
+        type: path
+        required: true
+      revert_unit:
+        description: The transient unit's name; the change's name is appended.
+        type: str
+        required: true
+      revert_script:
+        description: The script the timer runs with the change's name.
+        type: path
+        required: true
+      rollback_timeout:
+        description: Seconds until the timer restores the last confirmed rules.
+        type: int
+        required: true
 attributes:
   check_mode:
     description: Reports what would be written or enabled, writes nothing (the candidate is still checked with nft -c).
@@ -87,6 +116,12 @@ EXAMPLES = r"""
     boot_file: /etc/hardened-flopsar/firewall.nft
     table: hardened_flopsar
     confirmed_listing: /var/lib/hardened-flopsar/firewall.confirmed.live
+    load:
+      boot_token: /run/hardened-flopsar-firewall.boot
+      armed: /var/lib/hardened-flopsar/armed
+      revert_unit: hardened-flopsar-firewall-revert
+      revert_script: /var/lib/hardened-flopsar/revert.sh
+      rollback_timeout: 40
   register: nft_state
 """
 
@@ -104,14 +139,29 @@ candidate_changed:
   description: The candidate was written (would be, in check mode).
   type: bool
   returned: always
+loaded:
+  description: The candidate was loaded into the running firewall under a rollback timer (O(load)).
+  type: bool
+  returned: always
+token:
+  description: The loaded change's name, which its confirmation writes; empty when nothing was loaded.
+  type: str
+  returned: always
 """
 
 import os
+import random
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_nftables import files_to_write, settled
+from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_nftables import (
+    change_token,
+    files_to_write,
+    rollback_timer,
+    settled,
+)
 
 
 def read(path):
@@ -144,6 +194,27 @@ def write(module, f):
             os.unlink(tmp)
 
 
+def write_private(path, text):
+    """Write a small file readable by root only (the change's name)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+
+
+def load(module, candidate, p):
+    """Name the change, arm its rollback timer, load the candidate; return the name."""
+    token = change_token(time.gmtime(), random.SystemRandom().randint(0, 999999))
+    write_private(p["boot_token"], token)
+    write_private(p["armed"], token)
+    timer = rollback_timer(p["revert_unit"], token, p["rollback_timeout"], p["revert_script"])
+    module.run_command(timer, check_rc=True)
+    rc, _out, err = module.run_command(["/usr/sbin/nft", "-f", candidate])
+    if rc != 0:
+        module.run_command(["systemctl", "stop", "%s-%s.timer" % (p["revert_unit"], token)])
+        module.fail_json(msg="nft did not load %s, the rules in force are unchanged: %s" % (candidate, err.strip()))
+    return token
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -164,6 +235,16 @@ def main():
             boot_file=dict(type="path", required=True),
             table=dict(type="str", required=True),
             confirmed_listing=dict(type="path", required=True),
+            load=dict(
+                type="dict",
+                options=dict(
+                    boot_token=dict(type="path", required=True),
+                    armed=dict(type="path", required=True),
+                    revert_unit=dict(type="str", required=True),
+                    revert_script=dict(type="path", required=True),
+                    rollback_timeout=dict(type="int", required=True),
+                ),
+            ),
         ),
         supports_check_mode=True,
     )
@@ -209,16 +290,23 @@ def main():
             module.run_command(["systemctl", "enable", p["unit"]], check_rc=True)
 
     rc, live, _err = module.run_command(["/usr/sbin/nft", "-s", "list", "table", "inet", p["table"]])
+    is_settled = settled(
+        wanted.get(p["candidate"], read(p["candidate"])),
+        read(p["boot_file"]),
+        live if rc == 0 else None,
+        read(p["confirmed_listing"]),
+    )
+    token = ""
+    if not is_settled and p["load"] and not module.check_mode:
+        token = load(module, p["candidate"], p["load"])
+        changed = True
     result = dict(
         changed=changed,
         written=written,
         candidate_changed=p["candidate"] in written,
-        settled=settled(
-            wanted.get(p["candidate"], read(p["candidate"])),
-            read(p["boot_file"]),
-            live if rc == 0 else None,
-            read(p["confirmed_listing"]),
-        ),
+        settled=is_settled,
+        loaded=bool(token),
+        token=token,
     )
     if module._diff:
         result["diff"] = diff
