@@ -64,11 +64,15 @@ class Runner:
         return path
 
     def variant_playbook(self, variant):
-        """The playbook under test with a play-level change (gather_subset or no play facts)."""
+        """The playbook under test with a play-level change (gather_subset or no play facts); None when no
+        play of it gathers facts (playbooks/site.yml: only the preflight play gathers, with a task, the
+        network facts), so the change would change nothing. An imported playbook is not a play: a copy
+        elsewhere could not resolve it, nor the relative lookups of the plays it holds."""
         plays = yaml.safe_load((REPO / self.playbook).read_text())
-        for play in plays:
-            if play.get("gather_facts", True) is False:
-                continue
+        gathering = [p for p in plays if "hosts" in p and p.get("gather_facts", True) is not False]
+        if not gathering:
+            return None
+        for play in gathering:
             if variant in ("gather_subset min+network", "fact cache + gather_subset"):
                 play["gather_subset"] = ["min", "network"]
             elif variant == "no play facts":

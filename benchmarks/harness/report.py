@@ -135,7 +135,10 @@ def markdown(r):
             "|---|---|---|",
         ]
         for v, s in w["variants"].items():
-            lines.append(f"| {v} | {fmt(s['seconds'])} | {fmt_ratio(s['over_base'])} |")
+            if "not_applicable" in s:
+                lines.append(f"| {v} | not applicable: {s['not_applicable']} | |")
+            else:
+                lines.append(f"| {v} | {fmt(s['seconds'])} | {fmt_ratio(s['over_base'])} |")
         if w.get("not_idempotent"):
             lines.append(f"\nNot idempotent (changes reported, runs left out): {', '.join(w['not_idempotent'])}.")
     f = r["sections"].get("firewall")

@@ -17,6 +17,9 @@ def run(bench, inv, n):
     runs = {v: [] for v in variants}
     shutil.rmtree(bench.work / "facts", ignore_errors=True)
     playbooks = {v: runner.variant_playbook(v) if v in PLAY_VARIANTS else REPO / bench.playbook for v in variants}
+    for v in [v for v in variants if playbooks[v] is None]:
+        out["variants"][v] = {"not_applicable": f"no play of {bench.playbook} gathers facts"}
+    variants = [v for v in variants if playbooks[v] is not None]
     # Warm the fact cache (the first run of a cache is an ordinary run).
     for v in variants:
         if "fact cache" in v:
