@@ -21,7 +21,7 @@ description:
     call (not in check mode). The change is named, and its name written to O(load.boot_token) and O(load.armed).
     A transient timer is armed that runs O(load.revert_script) with the name after O(load.rollback_timeout)
     seconds. Then the candidate is loaded into the running firewall with C(nft -f), in one transaction. The boot
-    ruleset is not touched: only the role's confirmation from a fresh connection promotes the candidate.
+    ruleset is not touched; only the role's confirmation from a fresh connection promotes the candidate.
 options:
   directories:
     description: Directories to create (owner root, mode 0700).
