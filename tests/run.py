@@ -37,18 +37,27 @@ FQCN = collection_link.FQCN
 
 # Paths that must never ship in the built collection.
 NOT_IN_ARTIFACT = (".ci/", "molecule/", "tests/", "benchmarks/", "Makefile", "requirements.txt", ".github/")
+FAILURES_SHOWN = 20  # failed tests named in the summary
 
 
 class Tally:
     def __init__(self):
         self.rows = []  # (stage, passed, failed, seconds)
+        self.failures = []  # (stage, test id and the first line of its message)
 
-    def add(self, stage, passed, failed, seconds):
+    def add(self, stage, passed, failed, seconds, failures=()):
         self.rows.append((stage, passed, failed, seconds))
+        self.failures.extend((stage, failure) for failure in failures)
         print(f"--- {stage}: {passed} passed, {failed} failed in {seconds:.0f}s", flush=True)
 
     def report(self):
+        """The failed tests by name, then a line per stage; the last line is `N passed, N failed`
+        (CI shows only the tail of a long log, so the names come right before the table)."""
         print("\n=== summary")
+        for stage, failure in self.failures[:FAILURES_SHOWN]:
+            print(f"FAILED {stage}: {failure}")
+        if len(self.failures) > FAILURES_SHOWN:
+            print(f"... and {len(self.failures) - FAILURES_SHOWN} more failed tests (see the output above)")
         for stage, passed, failed, seconds in self.rows:
             print(f"{stage:<34} {passed:>5} passed {failed:>3} failed {seconds:>6.0f}s")
         passed = sum(r[1] for r in self.rows)
@@ -97,6 +106,21 @@ def junit_counts(path):
     failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
     skipped = sum(int(s.get("skipped", 0)) for s in suites)
     return total - failed - skipped, failed
+
+
+def junit_failures(path):
+    """`file::test: first line of the message` for each failed or erroring test case of a JUnit XML file."""
+    if not path.exists():
+        return []
+    found = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        for outcome in ("failure", "error"):
+            element = case.find(outcome)
+            if element is not None:
+                message = (element.get("message") or element.text or "").strip().splitlines()
+                name = f"{case.get('classname', '')}::{case.get('name', '')}"
+                found.append(f"{name}: {message[0][:200] if message else outcome}")
+    return found
 
 
 def check(tally, stage, cmd, **kw):
@@ -356,7 +380,7 @@ def stage_unit(tally):
     passed, failed = junit_counts(xml)
     if rc not in (0, 1) or (rc != 0 and failed == 0):
         failed += 1  # collection errors, crashes: count the stage as failed
-    tally.add("unit: pytest", passed, failed, time.monotonic() - start)
+    tally.add("unit: pytest", passed, failed, time.monotonic() - start, junit_failures(xml))
 
 
 def stage_sanity(tally):
@@ -448,7 +472,7 @@ def run_scenario(tally, name, e, label, alone=False):
         if not alone:
             print(f"\n=== molecule {label}: output\n{log.read_text(errors='replace')}", flush=True)
         tally.add(f"molecule {label}: lifecycle", int(rc == 0), int(rc != 0), seconds)
-        tally.add(f"molecule {label}: verify tests", passed, failed, 0)
+        tally.add(f"molecule {label}: verify tests", passed, failed, 0, junit_failures(xml))
 
 
 def run_jobs(jobs):

@@ -22,6 +22,7 @@ import pytest
 
 STANDIN = Path(__file__).resolve().parents[2] / "standin" / "flopsar_standin.py"
 TIMEOUT = 5
+START_TIMEOUT = 30  # a loaded CI machine imports cryptography slowly; a deadline costs nothing when fast
 
 
 def _import_standin():
@@ -178,8 +179,17 @@ value = "master.key"
 
 
 def free_ports(host="127.0.0.1"):
-    """One free port per listener name."""
-    return {name: free_port(host) for name in ("agent", "ui", "otlp-http", "otlp-grpc")}
+    """One free port per listener name, four different ports: each stays bound until all are chosen."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    names = ("agent", "ui", "otlp-http", "otlp-grpc")
+    held = [socket.socket(family, socket.SOCK_STREAM) for _name in names]
+    try:
+        for sock in held:
+            sock.bind((host, 0))
+        return {name: sock.getsockname()[1] for name, sock in zip(names, held, strict=True)}
+    finally:
+        for sock in held:
+            sock.close()
 
 
 class Launcher:
@@ -205,7 +215,7 @@ class Launcher:
     @staticmethod
     def wait_started(process):
         """Wait for the ``started`` log line; fail with the log if the process exits first."""
-        deadline = time.monotonic() + TIMEOUT
+        deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             text = process.log.read_text()
             if "INFO started\n" in text:

@@ -711,20 +711,24 @@ def tls_server():
     listener.settimeout(0.2)
     stop = threading.Event()
 
+    def handle(conn):
+        try:
+            conn.settimeout(5)
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
     def serve():
+        # A thread per connection: a client that keeps its connection open never delays the next test's.
         while not stop.is_set():
             try:
                 conn, _addr = listener.accept()
             except OSError:
                 continue
-            try:
-                conn.settimeout(2)
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (OSError, ssl.SSLError):
-                pass
-            finally:
-                conn.close()
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
