@@ -4,7 +4,11 @@
 
 from __future__ import absolute_import, division, print_function
 
-from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_plan import client_egress, plan
+from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_plan import (
+    client_egress,
+    firewalld_ipsets,
+    plan,
+)
 
 
 def firewall_plan(
@@ -22,6 +26,14 @@ def firewall_client_egress(servers, listener_names, client_addresses=None, group
     return {"egress": egress, "warnings": warnings, "errors": errors}
 
 
+def firewall_firewalld_ipsets(rules, zone):
+    return firewalld_ipsets(rules, zone)
+
+
 class FilterModule:
     def filters(self):
-        return {"firewall_plan": firewall_plan, "firewall_client_egress": firewall_client_egress}
+        return {
+            "firewall_plan": firewall_plan,
+            "firewall_client_egress": firewall_client_egress,
+            "firewall_firewalld_ipsets": firewall_firewalld_ipsets,
+        }

@@ -6,7 +6,8 @@
 model), the admin networks, the egress endpoints and the operator's extra
 rules, validates them, and returns rules split by address family, ready for a
 backend (the nftables template, the firewalld templates) to express. Nothing
-here knows a backend's syntax.
+here knows a backend's syntax; ``firewalld_ipsets()`` only groups a plan's
+rules the way the firewalld backend names and matches them (one ipset a rule).
 
 ``client_egress()`` is the other end of a flow: on a monitored application
 host or an OTLP sender it turns the listeners the servers published into
@@ -187,6 +188,43 @@ def plan(listeners, admin_networks, ssh_port, egress, strict_egress=True, extra_
             )
         seen.add(key)
     return result, errors
+
+
+def firewalld_ipsets(rules, zone):
+    """One firewalld ipset per rule of a plan: the admin networks per family (``<zone>-admin4``,
+    ``<zone>-admin6``), each inbound rule (``<zone>-inN``) and each outbound rule (``<zone>-outN``).
+    Each rule of the zone and the egress policy then matches its set, so 1,000 sources stay one rule.
+    ``kind`` is admin, in or out; ``entries`` the set's networks; ``daddr`` the inbound destination."""
+    out = []
+    for family in ("ipv4", "ipv6"):
+        if rules["admin"][family]:
+            out.append(
+                {
+                    "kind": "admin",
+                    "name": "%s-admin%s" % (zone, family[-1]),
+                    "family": family,
+                    "entries": rules["admin"][family],
+                    "daddr": None,
+                    "port": rules["ssh_port"],
+                    "protocol": "tcp",
+                    "comment": "ssh from admin networks",
+                }
+            )
+    for kind, key, entries in (("in", "inbound", "saddr"), ("out", "outbound", "daddr")):
+        for index, rule in enumerate(rules[key]):
+            out.append(
+                {
+                    "kind": kind,
+                    "name": "%s-%s%d" % (zone, kind, index),
+                    "family": rule["family"],
+                    "entries": rule[entries],
+                    "daddr": rule["daddr"] if kind == "in" else None,
+                    "port": rule["port"],
+                    "protocol": rule["protocol"],
+                    "comment": rule["comment"],
+                }
+            )
+    return out
 
 
 def _listener_addresses(lst, server_addresses):

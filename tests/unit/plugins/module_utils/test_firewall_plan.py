@@ -1,4 +1,8 @@
-from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_plan import client_egress, plan
+from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_plan import (
+    client_egress,
+    firewalld_ipsets,
+    plan,
+)
 
 
 def listener(name, address, port, sources, enabled=True, service="flopsar-server"):
@@ -207,3 +211,46 @@ def test_client_egress_feeds_the_plan_over_both_families():
         ("ui on srv1", "ipv6", ["fd89:50::10/128"], 9443),
         ("ui on srv2", "ipv6", ["fd89:50::10/128"], 9443),
     ]
+
+
+def test_firewalld_ipsets_one_set_per_rule_named_after_the_zone():
+    result, errors = plan(
+        LISTENERS,
+        ["10.89.20.0/24", "fd00:89:20::/64"],
+        2222,
+        [{"name": "dns", "addresses": ["10.89.20.53"], "port": 53, "protocol": ["udp", "tcp"]}],
+    )
+    assert errors == []
+    sets = firewalld_ipsets(result, "fl")
+    assert [(s["kind"], s["name"], s["family"]) for s in sets] == [
+        ("admin", "fl-admin4", "ipv4"),
+        ("admin", "fl-admin6", "ipv6"),
+        ("in", "fl-in0", "ipv4"),
+        ("in", "fl-in1", "ipv4"),
+        ("in", "fl-in2", "ipv6"),
+        ("out", "fl-out0", "ipv4"),
+        ("out", "fl-out1", "ipv4"),
+    ]
+    admin4, _admin6, agent, *_rest, dns_udp, _dns_tcp = sets
+    assert admin4 == {
+        "kind": "admin",
+        "name": "fl-admin4",
+        "family": "ipv4",
+        "entries": ["10.89.20.0/24"],
+        "daddr": None,
+        "port": 2222,
+        "protocol": "tcp",
+        "comment": "ssh from admin networks",
+    }
+    inbound_rule = result["inbound"][0]
+    assert agent["entries"] == inbound_rule["saddr"] and agent["daddr"] == inbound_rule["daddr"] == "10.89.21.10"
+    assert (agent["port"], agent["protocol"], agent["comment"]) == (9000, "tcp", inbound_rule["comment"])
+    outbound_rule = result["outbound"][0]
+    assert dns_udp["entries"] == outbound_rule["daddr"] == ["10.89.20.53/32"]
+    assert (dns_udp["daddr"], dns_udp["port"], dns_udp["protocol"]) == (None, 53, "udp")
+
+
+def test_firewalld_ipsets_leave_out_a_family_without_admin_networks():
+    result, errors = plan([], ["10.89.20.0/24"], 22, [], strict_egress=False)
+    assert errors == []
+    assert [s["name"] for s in firewalld_ipsets(result, "z")] == ["z-admin4"]
