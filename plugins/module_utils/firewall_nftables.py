@@ -8,8 +8,7 @@ force is still the one listed then: anything else (a change never confirmed, a r
 loaded again under the commit-confirm.
 
 A run that is not settled loads the candidate in the same call, under the commit-confirm's rollback
-timer: the change gets a name (its token), written where the rollback script and the confirmation read
-it, and a transient timer that runs the rollback script with that name.
+timer (module_utils/firewall_commit.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,22 +35,3 @@ def settled(candidate, boot, live, confirmed):
     if boot is None or live is None or confirmed is None:
         return False
     return candidate == boot and normalize_listing(live) == normalize_listing(confirmed)
-
-
-def change_token(utc, number):
-    """The name of one change: the UTC time (a time.struct_time) and a number, as in 20261202160512-48213."""
-    return "%04d%02d%02d%02d%02d%02d-%d" % (utc[:6] + (number,))
-
-
-def rollback_timer(unit, token, seconds, script):
-    """The systemd-run command that runs `script` with `token` after `seconds` unless the change is confirmed
-    first (the script itself checks that), in a transient unit named after the change."""
-    return [
-        "systemd-run",
-        "--unit=%s-%s" % (unit, token),
-        "--on-active=%ds" % seconds,
-        "--timer-property=AccuracySec=1s",
-        "/bin/sh",
-        script,
-        token,
-    ]

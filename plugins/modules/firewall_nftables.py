@@ -70,30 +70,6 @@ options:
     description: The table as listed when the boot ruleset was confirmed.
     type: path
     required: true
-  load:
-    description: Load the candidate under a rollback timer when the host is not settled (see above).
-    type: dict
-    suboptions:
-      boot_token:
-        description: Where the change's name is written for this boot (a tmpfs such as C(/run), emptied by a reboot).
-        type: path
-        required: true
-      armed:
-        description: Where the change's name is written for the rollback script (the change its timer guards).
-        type: path
-        required: true
-      revert_unit:
-        description: The transient unit's name; the change's name is appended.
-        type: str
-        required: true
-      revert_script:
-        description: The script the timer runs with the change's name.
-        type: path
-        required: true
-      rollback_timeout:
-        description: Seconds until the timer restores the last confirmed rules.
-        type: int
-        required: true
 attributes:
   check_mode:
     description: Reports what would be written or enabled, writes nothing (the candidate is still checked with nft -c).
@@ -103,6 +79,8 @@ attributes:
     support: full
 notes:
   - Needs only Python's standard library, nft and systemctl on the host.
+extends_documentation_fragment:
+  - hardened.flopsar.firewall_load
 """
 
 EXAMPLES = r"""
@@ -150,18 +128,12 @@ token:
 """
 
 import os
-import random
 import tempfile
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_nftables import (
-    change_token,
-    files_to_write,
-    rollback_timer,
-    settled,
-)
+from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_commit import LOAD_OPTIONS, arm_and_load
+from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_nftables import files_to_write, settled
 
 
 def read(path):
@@ -194,27 +166,6 @@ def write(module, f):
             os.unlink(tmp)
 
 
-def write_private(path, text):
-    """Write a small file readable by root only (the change's name)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text + "\n")
-
-
-def load(module, candidate, p):
-    """Name the change, arm its rollback timer, load the candidate; return the name."""
-    token = change_token(time.gmtime(), random.SystemRandom().randint(0, 999999))
-    write_private(p["boot_token"], token)
-    write_private(p["armed"], token)
-    timer = rollback_timer(p["revert_unit"], token, p["rollback_timeout"], p["revert_script"])
-    module.run_command(timer, check_rc=True)
-    rc, _out, err = module.run_command(["/usr/sbin/nft", "-f", candidate])
-    if rc != 0:
-        module.run_command(["systemctl", "stop", "%s-%s.timer" % (p["revert_unit"], token)])
-        module.fail_json(msg="nft did not load %s, the rules in force are unchanged: %s" % (candidate, err.strip()))
-    return token
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -235,16 +186,7 @@ def main():
             boot_file=dict(type="path", required=True),
             table=dict(type="str", required=True),
             confirmed_listing=dict(type="path", required=True),
-            load=dict(
-                type="dict",
-                options=dict(
-                    boot_token=dict(type="path", required=True),
-                    armed=dict(type="path", required=True),
-                    revert_unit=dict(type="str", required=True),
-                    revert_script=dict(type="path", required=True),
-                    rollback_timeout=dict(type="int", required=True),
-                ),
-            ),
+            load=dict(type="dict", options=LOAD_OPTIONS),
         ),
         supports_check_mode=True,
     )
@@ -298,7 +240,8 @@ def main():
     )
     token = ""
     if not is_settled and p["load"] and not module.check_mode:
-        token = load(module, p["candidate"], p["load"])
+        candidate = p["candidate"]
+        token = arm_and_load(module, p["load"], ["/usr/sbin/nft", "-f", candidate], "nft -f " + candidate, False)
         changed = True
     result = dict(
         changed=changed,

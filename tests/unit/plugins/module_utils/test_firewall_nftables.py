@@ -1,8 +1,6 @@
 from ansible_collections.hardened.flopsar.plugins.module_utils.firewall_nftables import (
-    change_token,
     files_to_write,
     normalize_listing,
-    rollback_timer,
     settled,
 )
 
@@ -44,16 +42,3 @@ def test_no_table_no_boot_file_or_no_listing_is_not_settled():
     assert not settled("rules", "rules", None, LISTING)
     assert not settled("rules", None, LISTING, LISTING)
     assert not settled("rules", "rules", LISTING, None)
-
-
-def test_a_change_is_named_after_its_utc_time_and_a_number():
-    import time
-
-    assert change_token(time.struct_time((2026, 12, 2, 16, 5, 9, 2, 336, 0)), 48213) == "20261202160509-48213"
-
-
-def test_the_rollback_timer_runs_the_script_with_the_change_s_name_in_a_unit_named_after_it():
-    argv = rollback_timer("fw-revert", "20261202160509-7", 40, "/var/lib/x/revert.sh")
-    assert argv[:2] == ["systemd-run", "--unit=fw-revert-20261202160509-7"]
-    assert "--on-active=40s" in argv
-    assert argv[-3:] == ["/bin/sh", "/var/lib/x/revert.sh", "20261202160509-7"]
