@@ -33,10 +33,11 @@ def machine():
 
 def markdown(r):
     m = r["machine"]
+    load = ", ".join(f"{x:.1f}" for x in m["load_average_at_start"])
     lines = [
         f"Run {r['date']} (commit {r['commit']}) on {m['cpus']} CPUs ({m['cpu'].strip()}), {m['memory_gib']} GiB, "
         f"{m['os']}, kernel {m['kernel']}, {m['ansible_core']}, {m['podman']}; load average at start "
-        f"{m['load_average_at_start'][0]:.1f} (other labs ran on the machine); "
+        f"{load} (1, 5, 15 min); "
         f"{'smoke run' if r['smoke'] else 'full run'}, {r['seconds'] / 60:.0f} min in all. "
         "Times: median (min–max, n runs). Ratios of two kinds of run: median of the ratios paired within a round.",
         "",
